@@ -1,0 +1,63 @@
+# Every target sets up what it needs on a fresh machine: the virtualenv, the Python
+# packages pinned in pyproject.toml, and the Go-built Kubernetes tools (cached under
+# ~/.cache/model-deployment-operator, reused on later runs).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+PYTEST_ARGS ?=
+
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@echo "==> Creating the virtualenv in $(VENV) and installing pinned packages"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip==26.3"
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[emulator,dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+.PHONY: venv
+venv: $(STAMP) ## Create the virtualenv with the operator, the emulator and the dev tools
+
+.PHONY: tools
+tools: venv ## Build (or reuse) kube-apiserver, etcd, kubectl and helm from the Go module proxy
+	@$(BIN)/devcluster build
+
+.PHONY: lint
+lint: venv ## ruff, strict mypy and the import-linter layer contracts
+	@echo "==> ruff"; $(BIN)/ruff check . && $(BIN)/ruff format --check .
+	@echo "==> mypy (strict)"; $(BIN)/mypy
+	@echo "==> import-linter"; $(BIN)/lint-imports
+
+.PHONY: fmt
+fmt: venv ## Format and autofix
+	@$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+
+.PHONY: test-unit
+test-unit: venv ## Fast tests: no API server, no emulator process
+	@$(BIN)/pytest -m "not cluster and not emulator and not e2e" $(PYTEST_ARGS)
+
+.PHONY: test
+test: lint tools ## Everything CI runs: lint, unit, emulator conformance, cluster and end-to-end tests
+	@$(BIN)/pytest $(PYTEST_ARGS)
+
+.PHONY: kube-up
+kube-up: tools ## Start a local kube-apiserver + etcd in the background; admin kubeconfig in .local/kubeconfig
+	@$(BIN)/devcluster up --state-dir .local
+
+.PHONY: kube-down
+kube-down: venv ## Stop the local API server started by kube-up and remove its files
+	@$(BIN)/devcluster down --state-dir .local
+
+.PHONY: clean
+clean: kube-down ## Remove the virtualenv and local state (the Go build cache is kept)
+	@rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache build dist

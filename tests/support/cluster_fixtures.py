@@ -1,0 +1,1 @@
+"""Fixtures for the local kube-apiserver (filled in by the devcluster work)."""

@@ -1,0 +1,1 @@
+"""Fixtures for the SageMaker emulator process (filled in by the emulator work)."""
