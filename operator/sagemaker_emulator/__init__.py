@@ -1,0 +1,1 @@
+"""Local SageMaker stand-in for development and tests."""
