@@ -1,0 +1,96 @@
+"""The desired deployment: a spec bound to its owner, region and policy defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from model_deployment_operator.domain import naming
+from model_deployment_operator.domain.naming import DeploymentRef
+from model_deployment_operator.domain.registry import PackageVersion
+from model_deployment_operator.domain.spec import DeletionPolicy, ModelDeploymentSpec
+
+
+@dataclass(frozen=True)
+class Target:
+    """The exact SageMaker objects that serve one package version under the current spec."""
+
+    package: PackageVersion
+    model_name: str
+    config_name: str
+    variant_name: str
+    instance_type: str
+    instance_count: int
+
+
+@dataclass(frozen=True)
+class DesiredDeployment:
+    ref: DeploymentRef
+    generation: int
+    spec: ModelDeploymentSpec
+    region: str
+    deletion_policy: DeletionPolicy
+
+    @classmethod
+    def build(
+        cls,
+        ref: DeploymentRef,
+        generation: int,
+        spec: ModelDeploymentSpec,
+        *,
+        default_region: str,
+        default_deletion_policy: DeletionPolicy,
+    ) -> DesiredDeployment:
+        return cls(
+            ref=ref,
+            generation=generation,
+            spec=spec,
+            region=spec.region or default_region,
+            deletion_policy=spec.deletion_policy or default_deletion_policy,
+        )
+
+    @property
+    def endpoint_name(self) -> str:
+        return self.spec.endpoint.name or naming.default_endpoint_name(self.ref)
+
+    @property
+    def variant_name(self) -> str:
+        return self.spec.endpoint.variant_name
+
+    @property
+    def tags(self) -> tuple[tuple[str, str], ...]:
+        return tuple(sorted(naming.resource_tags(self.ref, self.spec.tags).items()))
+
+    @property
+    def scaling_resource_id(self) -> str:
+        return naming.scaling_resource_id(self.endpoint_name, self.variant_name)
+
+    @property
+    def scaling_policy_name(self) -> str:
+        return naming.scaling_policy_name(self.endpoint_name, self.variant_name)
+
+    def target_for(self, package: PackageVersion) -> Target:
+        endpoint = self.spec.endpoint
+        model = naming.model_name(
+            ref=self.ref,
+            endpoint_name=self.endpoint_name,
+            package_arn=package.arn,
+            version=package.version,
+            execution_role=self.spec.execution_role_arn,
+        )
+        config = naming.endpoint_config_name(
+            ref=self.ref,
+            endpoint_name=self.endpoint_name,
+            version=package.version,
+            model=model,
+            variant_name=endpoint.variant_name,
+            instance_type=endpoint.instance_type,
+            instance_count=endpoint.initial_instance_count,
+        )
+        return Target(
+            package=package,
+            model_name=model,
+            config_name=config,
+            variant_name=endpoint.variant_name,
+            instance_type=endpoint.instance_type,
+            instance_count=endpoint.initial_instance_count,
+        )

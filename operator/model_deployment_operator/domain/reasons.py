@@ -1,0 +1,30 @@
+"""Every condition reason the operator writes, in one place (CamelCase, kstatus style)."""
+
+from enum import StrEnum
+
+
+class Reason(StrEnum):
+    # Ready=True
+    DEPLOYED = "Deployed"
+    # Reconciling=True: progress is being made or will be on its own
+    ENDPOINT_CREATING = "EndpointCreating"
+    ENDPOINT_UPDATING = "EndpointUpdating"
+    ENDPOINT_DELETING = "EndpointDeleting"
+    REPLACING_FAILED_ENDPOINT = "ReplacingFailedEndpoint"
+    ADOPTING_ENDPOINT = "AdoptingEndpoint"
+    APPLYING_AUTOSCALING = "ApplyingAutoscaling"
+    PINNED_VERSION_NOT_READY = "PinnedVersionNotReady"
+    SAGEMAKER_UNAVAILABLE = "SageMakerUnavailable"
+    # Stalled=True: someone has to act (approve a version, fix the spec, fix IAM)
+    NO_APPROVED_VERSION = "NoApprovedVersion"
+    MODEL_PACKAGE_GROUP_NOT_FOUND = "ModelPackageGroupNotFound"
+    PINNED_VERSION_NOT_FOUND = "PinnedVersionNotFound"
+    PINNED_VERSION_NOT_APPROVED = "PinnedVersionNotApproved"
+    UPDATE_FAILED = "UpdateFailed"
+    ENDPOINT_FAILED = "EndpointFailed"
+    ENDPOINT_NAME_CONFLICT = "EndpointNameConflict"
+    ACCESS_DENIED = "AccessDenied"
+    INVALID_SPEC = "InvalidSpec"
+    SAGEMAKER_REJECTED = "SageMakerRejectedRequest"
+    # While the resource is being deleted
+    DELETING = "Deleting"

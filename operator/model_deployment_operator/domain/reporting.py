@@ -1,0 +1,355 @@
+"""Status derivation: one tick's observation, plan and execution -> the status to write.
+
+kstatus conventions: Ready is always present; Reconciling and Stalled appear only while
+True; exactly one of Ready=True, Reconciling=True, Stalled=True holds after every tick.
+lastTransitionTime moves only when a condition's status changes, so an unchanged state
+writes an identical status (no churn for etcd, Argo CD or Flux).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from model_deployment_operator.domain.actions import (
+    DEPLOYING_ACTIONS,
+    Action,
+    CreateEndpoint,
+    CreateEndpointConfig,
+    CreateModel,
+    DeleteEndpoint,
+    DeregisterScalableTarget,
+    PutScalingPolicy,
+    RegisterScalableTarget,
+    SetInstanceCount,
+    UpdateEndpoint,
+    describe_action,
+)
+from model_deployment_operator.domain.desired import DesiredDeployment, Target
+from model_deployment_operator.domain.errors import FailureKind, SageMakerCallError
+from model_deployment_operator.domain.planner import Observation, Plan
+from model_deployment_operator.domain.reasons import Reason
+from model_deployment_operator.domain.status import (
+    HISTORY_LIMIT,
+    AutoscalingView,
+    Condition,
+    ConditionStatus,
+    ConditionType,
+    DeploymentStatus,
+    EndpointView,
+    HistoryEntry,
+    ModelPackageView,
+    Outcome,
+    TargetView,
+    Trigger,
+)
+from model_deployment_operator.domain.verdict import (
+    Verdict,
+    VerdictKind,
+    blocked,
+    progressing,
+    unavailable,
+)
+
+# Actions whose rejection means the deployment of that target failed.
+_DEPLOYMENT_CHAIN = (CreateModel, CreateEndpointConfig, CreateEndpoint, UpdateEndpoint)
+_PACKAGE_VERSION = re.compile(r"/(\d+)$")
+
+
+@dataclass(frozen=True)
+class Execution:
+    """What the reconciler did with a plan: the actions that succeeded, in order, and the
+    error that stopped it, if any."""
+
+    succeeded: tuple[Action, ...] = ()
+    failed_action: Action | None = None
+    error: SageMakerCallError | None = None
+
+
+# --------------------------------------------------------------------------- conditions
+
+
+def build_conditions(
+    verdict: Verdict,
+    generation: int,
+    previous: Sequence[Condition],
+    now: datetime,
+) -> tuple[Condition, ...]:
+    before = {c.type: c for c in previous}
+
+    def condition(kind: ConditionType, status: ConditionStatus) -> Condition:
+        earlier = before.get(kind)
+        unchanged = earlier is not None and earlier.status == status
+        return Condition(
+            type=kind,
+            status=status,
+            reason=verdict.reason,
+            message=verdict.message,
+            observed_generation=generation,
+            last_transition_time=earlier.last_transition_time if unchanged and earlier else now,
+        )
+
+    ready_status = {
+        VerdictKind.CONVERGED: ConditionStatus.TRUE,
+        VerdictKind.UNAVAILABLE: ConditionStatus.UNKNOWN,
+    }.get(verdict.kind, ConditionStatus.FALSE)
+    conditions = [condition(ConditionType.READY, ready_status)]
+    if verdict.kind in (VerdictKind.PROGRESSING, VerdictKind.UNAVAILABLE):
+        conditions.append(condition(ConditionType.RECONCILING, ConditionStatus.TRUE))
+    if verdict.kind is VerdictKind.BLOCKED:
+        conditions.append(condition(ConditionType.STALLED, ConditionStatus.TRUE))
+    return tuple(conditions)
+
+
+def verdict_for_error(error: SageMakerCallError, doing: str, retry_seconds: float) -> Verdict:
+    """Turn a refused call into a verdict. `doing` names the call and its object."""
+    detail = f"{error.code}: {error.message}"
+    match error.kind:
+        case FailureKind.TRANSIENT:
+            return unavailable(
+                Reason.SAGEMAKER_UNAVAILABLE,
+                f"SageMaker did not complete {doing} ({detail}); retrying with backoff",
+            )
+        case FailureKind.BUSY:
+            return progressing(
+                Reason.ENDPOINT_UPDATING,
+                f"SageMaker refused {doing} because the endpoint is busy ({detail}); "
+                "waiting for it to settle",
+            )
+        case FailureKind.ACCESS_DENIED:
+            return blocked(
+                Reason.ACCESS_DENIED,
+                f"SageMaker denied {doing} ({detail}). Grant this permission to the "
+                f"operator's IAM role; the operator retries every {retry_seconds:g}s",
+            )
+        case FailureKind.REJECTED:
+            return blocked(
+                Reason.INVALID_SPEC,
+                f"SageMaker rejected {doing} ({detail}). Fix the ModelDeployment spec or the "
+                "model package; this target is not retried until the desired state changes",
+            )
+
+
+def invalid_spec_verdict(message: str) -> Verdict:
+    return blocked(Reason.INVALID_SPEC, f"The spec is invalid: {message}")
+
+
+# --------------------------------------------------------------------------- history
+
+
+def _started(execution: Execution) -> bool:
+    return any(isinstance(a, DEPLOYING_ACTIONS) for a in execution.succeeded)
+
+
+def _entry(
+    target: Target,
+    trigger: Trigger | str,
+    now: datetime,
+    outcome: Outcome,
+    message: str | None = None,
+) -> HistoryEntry:
+    return HistoryEntry(
+        version=target.package.version,
+        model_package_arn=target.package.arn,
+        endpoint_config_name=target.config_name,
+        model_name=target.model_name,
+        started_at=now,
+        finished_at=None if outcome is Outcome.IN_PROGRESS else now,
+        outcome=outcome,
+        trigger=trigger,
+        message=message,
+    )
+
+
+def update_history(
+    history: Sequence[HistoryEntry],
+    plan: Plan,
+    execution: Execution,
+    now: datetime,
+) -> tuple[HistoryEntry, ...]:
+    """Record a deployment that started, failed at the first call, or was found live."""
+    entries = list(history)
+    deployment = plan.deployment
+    if deployment is not None and _started(execution):
+        if entries and entries[0].outcome is Outcome.IN_PROGRESS:
+            entries[0] = entries[0].model_copy(
+                update={"outcome": Outcome.SUPERSEDED, "finished_at": now}
+            )
+        entries.insert(0, _entry(deployment.target, deployment.trigger, now, Outcome.IN_PROGRESS))
+    elif (
+        deployment is not None
+        and execution.error is not None
+        and execution.error.kind is FailureKind.REJECTED
+        and isinstance(execution.failed_action, _DEPLOYMENT_CHAIN)
+    ):
+        message = f"SageMaker rejected {describe_action(execution.failed_action)}: " + (
+            f"{execution.error.code}: {execution.error.message}"
+        )
+        entries.insert(
+            0, _entry(deployment.target, deployment.trigger, now, Outcome.FAILED, message)
+        )
+    elif plan.verdict.kind is VerdictKind.CONVERGED and plan.target is not None:
+        latest_success = next((h for h in entries if h.outcome is Outcome.SUCCEEDED), None)
+        if latest_success is None or latest_success.endpoint_config_name != plan.target.config_name:
+            entries.insert(0, _entry(plan.target, Trigger.OBSERVED, now, Outcome.SUCCEEDED))
+    return tuple(entries[:HISTORY_LIMIT])
+
+
+# --------------------------------------------------------------------------- views
+
+
+def _live_package_view(observation: Observation) -> ModelPackageView | None:
+    if observation.endpoint is None:
+        return None
+    live = observation.live_package
+    if live is not None:
+        return ModelPackageView(
+            arn=live.arn, version=live.version, approval_status=live.approval_status
+        )
+    config = observation.live_config
+    if config is None or config.model_package_arn is None:
+        return None
+    match = _PACKAGE_VERSION.search(config.model_package_arn)
+    return ModelPackageView(
+        arn=config.model_package_arn, version=int(match.group(1)) if match else None
+    )
+
+
+def _endpoint_view(
+    desired: DesiredDeployment, observation: Observation, execution: Execution
+) -> EndpointView:
+    endpoint = observation.endpoint
+    if endpoint is None:
+        view = EndpointView(name=desired.endpoint_name)
+    else:
+        variant = endpoint.variant(desired.variant_name) or (
+            endpoint.variants[0] if endpoint.variants else None
+        )
+        view = EndpointView(
+            name=endpoint.name,
+            arn=endpoint.arn,
+            status=endpoint.status,
+            endpoint_config_name=endpoint.config_name,
+            failure_reason=endpoint.failure_reason,
+            instance_count=variant.desired_instance_count if variant is not None else None,
+        )
+    # Show the state the calls just made have put the endpoint in, rather than the one
+    # observed before them; the next tick confirms it.
+    for action in execution.succeeded:
+        match action:
+            case CreateEndpoint(config_name=config):
+                view = view.model_copy(
+                    update={"status": "Creating", "endpoint_config_name": config}
+                )
+            case UpdateEndpoint() | SetInstanceCount():
+                view = view.model_copy(update={"status": "Updating"})
+            case DeleteEndpoint():
+                view = view.model_copy(update={"status": "Deleting"})
+            case _:
+                pass
+    return view
+
+
+def _autoscaling_view(
+    desired: DesiredDeployment,
+    observation: Observation,
+    execution: Execution,
+    previous: AutoscalingView | None,
+) -> AutoscalingView | None:
+    if any(isinstance(a, DeregisterScalableTarget) for a in execution.succeeded):
+        return None
+    wanted = desired.spec.autoscaling
+    spec_view = (
+        AutoscalingView(
+            resource_id=desired.scaling_resource_id,
+            policy_name=desired.scaling_policy_name,
+            min_capacity=wanted.min_capacity,
+            max_capacity=wanted.max_capacity,
+            target_invocations_per_instance=wanted.target_invocations_per_instance,
+        )
+        if wanted is not None
+        else None
+    )
+    applied = any(
+        isinstance(a, (RegisterScalableTarget, PutScalingPolicy)) for a in execution.succeeded
+    )
+    if applied and execution.error is None:
+        return spec_view
+    scaling = observation.scaling
+    if scaling is None:
+        return previous
+    if scaling.target is None:
+        return None
+    if scaling.policy is None:
+        return previous
+    return AutoscalingView(
+        resource_id=scaling.target.resource_id,
+        policy_name=scaling.policy.name,
+        min_capacity=scaling.target.min_capacity,
+        max_capacity=scaling.target.max_capacity,
+        target_invocations_per_instance=scaling.policy.target_value,
+    )
+
+
+def _target_view(target: Target | None) -> TargetView | None:
+    if target is None:
+        return None
+    return TargetView(
+        model_package_arn=target.package.arn,
+        version=target.package.version,
+        model_name=target.model_name,
+        endpoint_config_name=target.config_name,
+    )
+
+
+# --------------------------------------------------------------------------- status
+
+
+def derive_status(
+    *,
+    desired: DesiredDeployment,
+    observation: Observation,
+    plan: Plan,
+    execution: Execution,
+    history: Sequence[HistoryEntry],
+    previous: DeploymentStatus | None,
+    now: datetime,
+    retry_seconds: float,
+) -> DeploymentStatus:
+    """The status after one reconcile tick. `history` is the settled history the plan saw."""
+    verdict = plan.verdict
+    if execution.error is not None and execution.failed_action is not None:
+        verdict = verdict_for_error(
+            execution.error, describe_action(execution.failed_action), retry_seconds
+        )
+    previous_conditions = previous.conditions if previous is not None else ()
+    return DeploymentStatus(
+        observed_generation=desired.generation,
+        conditions=build_conditions(verdict, desired.generation, previous_conditions, now),
+        model_package=_live_package_view(observation),
+        target=_target_view(plan.target),
+        endpoint=_endpoint_view(desired, observation, execution),
+        autoscaling=_autoscaling_view(
+            desired,
+            observation,
+            execution,
+            previous.autoscaling if previous is not None else None,
+        ),
+        history=update_history(history, plan, execution, now),
+    )
+
+
+def status_with_verdict(
+    previous: DeploymentStatus | None, verdict: Verdict, generation: int, now: datetime
+) -> DeploymentStatus:
+    """Keep what was last reported and replace only the conditions: used when the tick could
+    not observe SageMaker (throttled, access denied) or could not read the spec."""
+    base = previous or DeploymentStatus()
+    return base.model_copy(
+        update={
+            "observed_generation": generation,
+            "conditions": build_conditions(verdict, generation, base.conditions, now),
+        }
+    )

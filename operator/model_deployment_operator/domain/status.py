@@ -1,0 +1,136 @@
+"""The ModelDeployment status as written to Kubernetes (the contract with users and GitOps)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic.alias_generators import to_camel
+
+HISTORY_LIMIT = 20
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+Timestamp = Annotated[datetime, PlainSerializer(_rfc3339, return_type=str)]
+
+
+class StatusModel(BaseModel):
+    # Unknown fields are ignored rather than rejected: a status written by a newer or older
+    # operator version must never stop this one from reconciling.
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore"
+    )
+
+
+class ConditionType(StrEnum):
+    READY = "Ready"
+    RECONCILING = "Reconciling"
+    STALLED = "Stalled"
+
+
+class ConditionStatus(StrEnum):
+    TRUE = "True"
+    FALSE = "False"
+    UNKNOWN = "Unknown"
+
+
+class Condition(StatusModel):
+    type: str
+    status: ConditionStatus
+    reason: str
+    message: str
+    observed_generation: int | None = None
+    last_transition_time: Timestamp
+
+
+class ModelPackageView(StatusModel):
+    arn: str
+    version: int | None = None
+    approval_status: str | None = None
+
+
+class TargetView(StatusModel):
+    model_package_arn: str
+    version: int
+    model_name: str
+    endpoint_config_name: str
+
+
+class EndpointView(StatusModel):
+    name: str
+    arn: str | None = None
+    status: str | None = None
+    endpoint_config_name: str | None = None
+    failure_reason: str | None = None
+    instance_count: int | None = None
+
+
+class AutoscalingView(StatusModel):
+    resource_id: str
+    policy_name: str
+    min_capacity: int
+    max_capacity: int
+    target_invocations_per_instance: float
+
+
+class Outcome(StrEnum):
+    IN_PROGRESS = "InProgress"
+    SUCCEEDED = "Succeeded"
+    FAILED = "Failed"
+    SUPERSEDED = "Superseded"
+
+
+class Trigger(StrEnum):
+    INITIAL_DEPLOYMENT = "InitialDeployment"
+    NEW_APPROVAL = "NewApproval"
+    ROLLBACK = "Rollback"
+    PINNED_VERSION = "PinnedVersion"
+    SPEC_CHANGE = "SpecChange"
+    RECREATE = "Recreate"
+    OBSERVED = "Observed"
+
+
+class HistoryEntry(StatusModel):
+    version: int
+    model_package_arn: str
+    endpoint_config_name: str
+    model_name: str | None = None
+    started_at: Timestamp
+    finished_at: Timestamp | None = None
+    outcome: Outcome
+    trigger: Trigger | str
+    message: str | None = None
+
+
+class DeploymentStatus(StatusModel):
+    observed_generation: int | None = None
+    conditions: tuple[Condition, ...] = ()
+    model_package: ModelPackageView | None = None
+    target: TargetView | None = None
+    endpoint: EndpointView | None = None
+    autoscaling: AutoscalingView | None = None
+    history: Annotated[tuple[HistoryEntry, ...], Field(max_length=HISTORY_LIMIT)] = ()
+
+    def condition(self, kind: ConditionType) -> Condition | None:
+        return next((c for c in self.conditions if c.type == kind), None)
+
+    def to_kubernetes(self) -> dict[str, object]:
+        """JSON-ready mapping with camelCase keys; absent optional blocks are null so a
+        merge-patch clears what no longer applies."""
+        return self.model_dump(mode="json", by_alias=True)
+
+
+def parse_status(raw: object) -> DeploymentStatus | None:
+    """Read a stored status leniently: an unreadable one is treated as absent (status is a
+    report, never the source of truth)."""
+    if not isinstance(raw, dict) or not raw:
+        return None
+    try:
+        return DeploymentStatus.model_validate(raw)
+    except ValueError:
+        return None
