@@ -1,0 +1,35 @@
+"""Prometheus metrics. Served by `model-deployment-operator run --metrics-port`."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+AWS_CALLS = Counter(
+    "mdo_aws_calls_total",
+    "AWS API calls made by the operator, after botocore retries.",
+    ["service", "operation", "outcome"],
+)
+AWS_ATTEMPTS = Counter(
+    "mdo_aws_http_attempts_total",
+    "HTTP attempts sent to AWS, including botocore's retries.",
+    ["service", "operation"],
+)
+RECONCILES = Counter(
+    "mdo_reconciles_total",
+    "Reconcile ticks that observed SageMaker, by the verdict they reached.",
+    ["verdict"],
+)
+RECONCILE_SECONDS = Histogram(
+    "mdo_reconcile_duration_seconds",
+    "Wall time of one reconcile tick, including AWS calls.",
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+DEPLOYMENTS_STARTED = Counter(
+    "mdo_deployments_started_total",
+    "CreateEndpoint and UpdateEndpoint calls that started a deployment, by trigger.",
+    ["trigger"],
+)
+MANAGED_RESOURCES = Gauge(
+    "mdo_managed_modeldeployments",
+    "ModelDeployments this operator process currently reconciles.",
+)

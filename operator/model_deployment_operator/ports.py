@@ -1,0 +1,68 @@
+"""What the reconciler needs from AWS, as a Protocol. The boto3 gateway implements it; the
+reconciler depends only on this shape."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from model_deployment_operator.domain.actions import Action
+from model_deployment_operator.domain.observed import (
+    DeployedConfig,
+    ObservedEndpoint,
+    ScalableTarget,
+    TargetTrackingPolicy,
+)
+from model_deployment_operator.domain.registry import PackageGroup, PackageVersion
+
+
+class SageMakerPort(Protocol):
+    """SageMaker and Application Auto Scaling in one region.
+
+    Reads return None when the object does not exist. Every method raises
+    `domain.errors.SageMakerCallError` for a call that failed after retries.
+    """
+
+    def describe_package_group(self, name_or_arn: str) -> PackageGroup | None: ...
+
+    def list_package_versions(
+        self, group_name_or_arn: str, next_token: str | None, page_size: int
+    ) -> tuple[tuple[PackageVersion, ...], str | None]:
+        """One page of the group's versions, newest first, and the token of the next page."""
+        ...
+
+    def describe_package(self, arn: str) -> PackageVersion | None: ...
+
+    def describe_endpoint(self, name: str) -> ObservedEndpoint | None:
+        """The endpoint with `owned=False`; the caller decides ownership from its tags."""
+        ...
+
+    def list_tags(self, arn: str) -> dict[str, str]: ...
+
+    def describe_endpoint_config(self, name: str) -> DeployedConfig | None:
+        """The config, including the model package its model was created from."""
+        ...
+
+    def list_endpoint_config_names(self, name_contains: str) -> tuple[tuple[str, str], ...]:
+        """(name, arn) of every endpoint config whose name contains the text."""
+        ...
+
+    def list_model_names(self, name_contains: str) -> tuple[tuple[str, str], ...]:
+        """(name, arn) of every model whose name contains the text."""
+        ...
+
+    def describe_scalable_target(self, resource_id: str) -> ScalableTarget | None: ...
+
+    def describe_scaling_policy(
+        self, resource_id: str, policy_name: str
+    ) -> TargetTrackingPolicy | None: ...
+
+    def apply(self, action: Action) -> None:
+        """Perform one planned action. Creating something that already exists under the same
+        deterministic name, and deleting something already gone, both count as success."""
+        ...
+
+
+class SageMakerPortFactory(Protocol):
+    """One port per region; deployments may target different regions."""
+
+    def __call__(self, region: str) -> SageMakerPort: ...

@@ -1,0 +1,522 @@
+"""SageMakerGateway: the SageMakerPort over boto3, for one region.
+
+Reads translate AWS's "not found" answers into None. Writes treat "already exists" (for the
+deterministic names the operator uses) and "already gone" as success, so every action is
+idempotent and a retry after a crash never duplicates anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any, Final
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from model_deployment_operator import __version__, metrics
+from model_deployment_operator.domain.actions import (
+    Action,
+    CreateEndpoint,
+    CreateEndpointConfig,
+    CreateModel,
+    DeleteEndpoint,
+    DeleteEndpointConfig,
+    DeleteModel,
+    DeregisterScalableTarget,
+    PutScalingPolicy,
+    RegisterScalableTarget,
+    SetInstanceCount,
+    TagEndpoint,
+    UpdateEndpoint,
+)
+from model_deployment_operator.domain.observed import (
+    DeployedConfig,
+    ObservedEndpoint,
+    ObservedVariant,
+    ScalableTarget,
+    TargetTrackingPolicy,
+)
+from model_deployment_operator.domain.registry import PackageGroup, PackageVersion
+from model_deployment_operator.sagemaker.errors import (
+    classify,
+    is_already_exists,
+    is_not_found,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_application_autoscaling import ApplicationAutoScalingClient
+    from mypy_boto3_application_autoscaling.type_defs import (
+        TargetTrackingScalingPolicyConfigurationTypeDef,
+    )
+    from mypy_boto3_sagemaker import SageMakerClient
+    from mypy_boto3_sagemaker.type_defs import ProductionVariantTypeDef
+
+log = logging.getLogger(__name__)
+
+SERVICE_NAMESPACE: Final = "sagemaker"
+SCALABLE_DIMENSION: Final = "sagemaker:variant:DesiredInstanceCount"
+PREDEFINED_METRIC: Final = "SageMakerVariantInvocationsPerInstance"
+
+
+def client_config(region: str, retry_mode: str, max_attempts: int, pool_size: int) -> Config:
+    """botocore's own retry modes handle throttling and 5xx (standard: exponential backoff
+    with jitter; adaptive: plus a client-side rate limiter that slows down after throttles)."""
+    retries: Any = {"mode": retry_mode, "max_attempts": max_attempts}
+    return Config(
+        region_name=region,
+        retries=retries,
+        connect_timeout=5,
+        read_timeout=30,
+        max_pool_connections=pool_size,
+        user_agent_extra=f"model-deployment-operator/{__version__}",
+    )
+
+
+def _count_attempt(**kwargs: Any) -> None:
+    model = kwargs.get("model")
+    if model is not None:
+        metrics.AWS_ATTEMPTS.labels(model.service_model.service_name, model.name).inc()
+
+
+class SageMakerGateway:
+    """SageMaker and Application Auto Scaling for one region, through the standard AWS SDK
+    credential and endpoint chain (including AWS_ENDPOINT_URL)."""
+
+    def __init__(
+        self,
+        region: str,
+        *,
+        retry_mode: str = "standard",
+        max_attempts: int = 8,
+        pool_size: int = 10,
+        session: boto3.session.Session | None = None,
+    ) -> None:
+        session = session or boto3.session.Session()
+        config = client_config(region, retry_mode, max_attempts, pool_size)
+        self.region = region
+        self._sagemaker: SageMakerClient = session.client("sagemaker", config=config)
+        self._autoscaling: ApplicationAutoScalingClient = session.client(
+            "application-autoscaling", config=config
+        )
+        for client in (self._sagemaker, self._autoscaling):
+            client.meta.events.register("before-send", _count_attempt)
+
+    # ------------------------------------------------------------------ plumbing
+
+    @contextmanager
+    def _calling(self, service: str, operation: str) -> Iterator[None]:
+        try:
+            yield
+        except (ClientError, BotoCoreError) as error:
+            failure = classify(operation, error)
+            metrics.AWS_CALLS.labels(service, operation, failure.kind).inc()
+            raise failure from error
+        metrics.AWS_CALLS.labels(service, operation, "Success").inc()
+
+    def _read(self, operation: str, call: Callable[[], Any], *, service: str = "sagemaker") -> Any:
+        """Run a describe call; None when the object does not exist."""
+        with self._calling(service, operation):
+            try:
+                return call()
+            except ClientError as error:
+                if is_not_found(error):
+                    return None
+                raise
+
+    def _write(
+        self,
+        operation: str,
+        call: Callable[[], object],
+        *,
+        service: str = "sagemaker",
+        exists_ok: bool = False,
+        missing_ok: bool = False,
+    ) -> None:
+        with self._calling(service, operation):
+            try:
+                call()
+            except ClientError as error:
+                if exists_ok and is_already_exists(error):
+                    log.info("%s: %s already exists; nothing to do", operation, error)
+                    return
+                if missing_ok and is_not_found(error):
+                    log.info("%s: already gone", operation)
+                    return
+                raise
+
+    # ------------------------------------------------------------------ registry
+
+    def describe_package_group(self, name_or_arn: str) -> PackageGroup | None:
+        response = self._read(
+            "DescribeModelPackageGroup",
+            lambda: self._sagemaker.describe_model_package_group(ModelPackageGroupName=name_or_arn),
+        )
+        if response is None:
+            return None
+        return PackageGroup(
+            name=response["ModelPackageGroupName"], arn=response["ModelPackageGroupArn"]
+        )
+
+    def list_package_versions(
+        self, group_name_or_arn: str, next_token: str | None, page_size: int
+    ) -> tuple[tuple[PackageVersion, ...], str | None]:
+        arguments: dict[str, Any] = {
+            "ModelPackageGroupName": group_name_or_arn,
+            "ModelPackageType": "Versioned",
+            # SortOrder defaults to Ascending; the newest version must come first.
+            "SortBy": "CreationTime",
+            "SortOrder": "Descending",
+            "MaxResults": page_size,
+        }
+        if next_token:
+            arguments["NextToken"] = next_token
+        response = self._read(
+            "ListModelPackages", lambda: self._sagemaker.list_model_packages(**arguments)
+        )
+        if response is None:
+            return (), None
+        versions = tuple(
+            _package(item)
+            for item in response.get("ModelPackageSummaryList", [])
+            if item.get("ModelPackageVersion") is not None
+        )
+        return versions, response.get("NextToken") or None
+
+    def describe_package(self, arn: str) -> PackageVersion | None:
+        response = self._read(
+            "DescribeModelPackage",
+            lambda: self._sagemaker.describe_model_package(ModelPackageName=arn),
+        )
+        return _package(response) if response is not None else None
+
+    # ------------------------------------------------------------------ endpoint
+
+    def describe_endpoint(self, name: str) -> ObservedEndpoint | None:
+        response = self._read(
+            "DescribeEndpoint", lambda: self._sagemaker.describe_endpoint(EndpointName=name)
+        )
+        if response is None:
+            return None
+        pending = response.get("PendingDeploymentSummary") or {}
+        return ObservedEndpoint(
+            name=response["EndpointName"],
+            arn=response["EndpointArn"],
+            status=response["EndpointStatus"],
+            config_name=response.get("EndpointConfigName", ""),
+            owned=False,
+            failure_reason=response.get("FailureReason") or None,
+            pending_config_name=pending.get("EndpointConfigName"),
+            variants=tuple(
+                ObservedVariant(
+                    name=variant["VariantName"],
+                    desired_instance_count=variant.get("DesiredInstanceCount"),
+                    current_instance_count=variant.get("CurrentInstanceCount"),
+                )
+                for variant in response.get("ProductionVariants", [])
+            ),
+            created_at=response.get("CreationTime"),
+        )
+
+    def list_tags(self, arn: str) -> dict[str, str]:
+        tags: dict[str, str] = {}
+        token: str | None = None
+        while True:
+            arguments: dict[str, Any] = {"ResourceArn": arn, "MaxResults": 100}
+            if token:
+                arguments["NextToken"] = token
+            response = self._read("ListTags", partial(self._sagemaker.list_tags, **arguments))
+            if response is None:
+                return tags
+            tags.update({t["Key"]: t["Value"] for t in response.get("Tags", [])})
+            token = response.get("NextToken")
+            if not token:
+                return tags
+
+    def describe_endpoint_config(self, name: str) -> DeployedConfig | None:
+        response = self._read(
+            "DescribeEndpointConfig",
+            lambda: self._sagemaker.describe_endpoint_config(EndpointConfigName=name),
+        )
+        if response is None:
+            return None
+        variants = response.get("ProductionVariants", [])
+        first = variants[0] if variants else {}
+        model_name = first.get("ModelName")
+        return DeployedConfig(
+            name=name,
+            model_name=model_name,
+            variant_name=first.get("VariantName"),
+            instance_type=first.get("InstanceType"),
+            initial_instance_count=first.get("InitialInstanceCount"),
+            model_package_arn=self._model_package_of(model_name) if model_name else None,
+        )
+
+    def _model_package_of(self, model_name: str) -> str | None:
+        response = self._read(
+            "DescribeModel", lambda: self._sagemaker.describe_model(ModelName=model_name)
+        )
+        if response is None:
+            return None
+        containers = response.get("Containers") or [response.get("PrimaryContainer") or {}]
+        package = containers[0].get("ModelPackageName") if containers else None
+        return str(package) if package else None
+
+    def list_endpoint_config_names(self, name_contains: str) -> tuple[tuple[str, str], ...]:
+        paginator = self._sagemaker.get_paginator("list_endpoint_configs")
+        found: list[tuple[str, str]] = []
+        with self._calling("sagemaker", "ListEndpointConfigs"):
+            for page in paginator.paginate(
+                NameContains=name_contains, PaginationConfig={"PageSize": 100}
+            ):
+                found.extend(
+                    (c["EndpointConfigName"], c["EndpointConfigArn"])
+                    for c in page["EndpointConfigs"]
+                )
+        return tuple(found)
+
+    def list_model_names(self, name_contains: str) -> tuple[tuple[str, str], ...]:
+        paginator = self._sagemaker.get_paginator("list_models")
+        found: list[tuple[str, str]] = []
+        with self._calling("sagemaker", "ListModels"):
+            for page in paginator.paginate(
+                NameContains=name_contains, PaginationConfig={"PageSize": 100}
+            ):
+                found.extend((m["ModelName"], m["ModelArn"]) for m in page["Models"])
+        return tuple(found)
+
+    # ------------------------------------------------------------------ autoscaling
+
+    def describe_scalable_target(self, resource_id: str) -> ScalableTarget | None:
+        response = self._read(
+            "DescribeScalableTargets",
+            lambda: self._autoscaling.describe_scalable_targets(
+                ServiceNamespace=SERVICE_NAMESPACE,
+                ResourceIds=[resource_id],
+                ScalableDimension=SCALABLE_DIMENSION,
+            ),
+            service="application-autoscaling",
+        )
+        targets = response.get("ScalableTargets", []) if response is not None else []
+        if not targets:
+            return None
+        target = targets[0]
+        return ScalableTarget(target["ResourceId"], target["MinCapacity"], target["MaxCapacity"])
+
+    def describe_scaling_policy(
+        self, resource_id: str, policy_name: str
+    ) -> TargetTrackingPolicy | None:
+        response = self._read(
+            "DescribeScalingPolicies",
+            lambda: self._autoscaling.describe_scaling_policies(
+                ServiceNamespace=SERVICE_NAMESPACE,
+                ResourceId=resource_id,
+                ScalableDimension=SCALABLE_DIMENSION,
+                PolicyNames=[policy_name],
+            ),
+            service="application-autoscaling",
+        )
+        policies = response.get("ScalingPolicies", []) if response is not None else []
+        if not policies:
+            return None
+        policy = policies[0]
+        config = policy.get("TargetTrackingScalingPolicyConfiguration", {})
+        metric = config.get("PredefinedMetricSpecification", {})
+        return TargetTrackingPolicy(
+            name=policy["PolicyName"],
+            resource_id=policy["ResourceId"],
+            target_value=float(config.get("TargetValue", 0.0)),
+            scale_in_cooldown=config.get("ScaleInCooldown"),
+            scale_out_cooldown=config.get("ScaleOutCooldown"),
+            metric_type=metric.get("PredefinedMetricType"),
+        )
+
+    # ------------------------------------------------------------------ actions
+
+    def apply(self, action: Action) -> None:
+        sm = self._sagemaker
+        aas = self._autoscaling
+        match action:
+            case CreateModel():
+                self._write(
+                    "CreateModel",
+                    lambda: sm.create_model(
+                        ModelName=action.name,
+                        ExecutionRoleArn=action.execution_role_arn,
+                        Containers=[{"ModelPackageName": action.model_package_arn}],
+                        Tags=_tags(action.tags),
+                    ),
+                    exists_ok=True,
+                )
+            case CreateEndpointConfig():
+                # InstanceType is a closed enum in the SDK's types; the CRD checks its shape
+                # and SageMaker itself rejects unknown values with a clear message.
+                variant: ProductionVariantTypeDef = {
+                    "VariantName": action.variant_name,
+                    "ModelName": action.model_name,
+                    "InstanceType": action.instance_type,  # type: ignore[typeddict-item]
+                    "InitialInstanceCount": action.instance_count,
+                    "InitialVariantWeight": 1.0,
+                }
+                self._write(
+                    "CreateEndpointConfig",
+                    lambda: sm.create_endpoint_config(
+                        EndpointConfigName=action.name,
+                        ProductionVariants=[variant],
+                        Tags=_tags(action.tags),
+                    ),
+                    exists_ok=True,
+                )
+            case CreateEndpoint():
+                # Endpoint names are unique per account and region: "already exists" here is
+                # NOT success, since the existing endpoint's owner must be checked first.
+                self._write(
+                    "CreateEndpoint",
+                    lambda: sm.create_endpoint(
+                        EndpointName=action.name,
+                        EndpointConfigName=action.config_name,
+                        Tags=_tags(action.tags),
+                    ),
+                )
+            case UpdateEndpoint():
+                excluded: list[Any] = (
+                    [{"VariantPropertyType": "DesiredInstanceCount"}]
+                    if action.apply_instance_count
+                    else []
+                )
+                self._write(
+                    "UpdateEndpoint",
+                    lambda: sm.update_endpoint(
+                        EndpointName=action.name,
+                        EndpointConfigName=action.config_name,
+                        RetainAllVariantProperties=True,
+                        ExcludeRetainedVariantProperties=excluded,
+                    ),
+                )
+            case SetInstanceCount():
+                self._write(
+                    "UpdateEndpointWeightsAndCapacities",
+                    lambda: sm.update_endpoint_weights_and_capacities(
+                        EndpointName=action.endpoint_name,
+                        DesiredWeightsAndCapacities=[
+                            {
+                                "VariantName": action.variant_name,
+                                "DesiredInstanceCount": action.instance_count,
+                            }
+                        ],
+                    ),
+                )
+            case DeleteEndpoint():
+                self._write(
+                    "DeleteEndpoint",
+                    lambda: sm.delete_endpoint(EndpointName=action.name),
+                    missing_ok=True,
+                )
+            case TagEndpoint():
+                self._write(
+                    "AddTags",
+                    lambda: sm.add_tags(ResourceArn=action.arn, Tags=_tags(action.tags)),
+                )
+            case RegisterScalableTarget():
+                self._write(
+                    "RegisterScalableTarget",
+                    lambda: aas.register_scalable_target(
+                        ServiceNamespace=SERVICE_NAMESPACE,
+                        ResourceId=action.resource_id,
+                        ScalableDimension=SCALABLE_DIMENSION,
+                        MinCapacity=action.min_capacity,
+                        MaxCapacity=action.max_capacity,
+                    ),
+                    service="application-autoscaling",
+                )
+            case PutScalingPolicy():
+                tracking: TargetTrackingScalingPolicyConfigurationTypeDef = {
+                    "TargetValue": action.target_invocations_per_instance,
+                    "PredefinedMetricSpecification": {"PredefinedMetricType": PREDEFINED_METRIC},
+                    "ScaleInCooldown": action.scale_in_cooldown_seconds,
+                    "ScaleOutCooldown": action.scale_out_cooldown_seconds,
+                }
+                self._write(
+                    "PutScalingPolicy",
+                    lambda: aas.put_scaling_policy(
+                        PolicyName=action.policy_name,
+                        ServiceNamespace=SERVICE_NAMESPACE,
+                        ResourceId=action.resource_id,
+                        ScalableDimension=SCALABLE_DIMENSION,
+                        PolicyType="TargetTrackingScaling",
+                        TargetTrackingScalingPolicyConfiguration=tracking,
+                    ),
+                    service="application-autoscaling",
+                )
+            case DeregisterScalableTarget():
+                self._write(
+                    "DeregisterScalableTarget",
+                    lambda: aas.deregister_scalable_target(
+                        ServiceNamespace=SERVICE_NAMESPACE,
+                        ResourceId=action.resource_id,
+                        ScalableDimension=SCALABLE_DIMENSION,
+                    ),
+                    service="application-autoscaling",
+                    missing_ok=True,
+                )
+            case DeleteEndpointConfig():
+                self._write(
+                    "DeleteEndpointConfig",
+                    lambda: sm.delete_endpoint_config(EndpointConfigName=action.name),
+                    missing_ok=True,
+                )
+            case DeleteModel():
+                self._write(
+                    "DeleteModel",
+                    lambda: sm.delete_model(ModelName=action.name),
+                    missing_ok=True,
+                )
+
+
+def _tags(pairs: tuple[tuple[str, str], ...]) -> list[Any]:
+    return [{"Key": key, "Value": value} for key, value in pairs]
+
+
+def _package(item: Any) -> PackageVersion:
+    created = item.get("CreationTime")
+    return PackageVersion(
+        arn=item["ModelPackageArn"],
+        group_name=item.get("ModelPackageGroupName", ""),
+        version=int(item["ModelPackageVersion"]),
+        approval_status=item.get("ModelApprovalStatus", ""),
+        package_status=item.get("ModelPackageStatus", ""),
+        created_at=created if isinstance(created, datetime) else None,
+    )
+
+
+class RegionalGateways:
+    """SageMakerPortFactory: one gateway (and its boto3 clients) per region, built lazily and
+    reused, since clients are thread-safe and expensive to create."""
+
+    def __init__(self, *, retry_mode: str, max_attempts: int, pool_size: int) -> None:
+        self._retry_mode = retry_mode
+        self._max_attempts = max_attempts
+        self._pool_size = pool_size
+        self._gateways: dict[str, SageMakerGateway] = {}
+        # boto3 sessions are not thread-safe while creating clients; handlers run in threads.
+        self._lock = threading.Lock()
+        self._session = boto3.session.Session()
+
+    def __call__(self, region: str) -> SageMakerGateway:
+        with self._lock:
+            gateway = self._gateways.get(region)
+            if gateway is None:
+                gateway = SageMakerGateway(
+                    region,
+                    retry_mode=self._retry_mode,
+                    max_attempts=self._max_attempts,
+                    pool_size=self._pool_size,
+                    session=self._session,
+                )
+                self._gateways[region] = gateway
+            return gateway
