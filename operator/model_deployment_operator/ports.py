@@ -3,7 +3,7 @@ reconciler depends only on this shape."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from model_deployment_operator.domain.actions import Action
 from model_deployment_operator.domain.observed import (
@@ -66,3 +66,16 @@ class SageMakerPortFactory(Protocol):
     """One port per region; deployments may target different regions."""
 
     def __call__(self, region: str) -> SageMakerPort: ...
+
+
+class QueuedEvent(Protocol):
+    @property
+    def body(self) -> str: ...
+
+
+class RegistryEventSource(Protocol):
+    """A queue of registry events (SQS fed by EventBridge)."""
+
+    def receive(self, wait_seconds: int) -> list[Any]: ...
+
+    def delete(self, messages: list[Any]) -> None: ...

@@ -1,0 +1,189 @@
+"""model-deployment-operator: run the operator, or preview what it would do."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from model_deployment_operator import __version__
+from model_deployment_operator.domain.actions import describe_action
+from model_deployment_operator.domain.errors import SageMakerCallError
+from model_deployment_operator.domain.naming import DeploymentRef
+from model_deployment_operator.domain.spec import DeletionPolicy, InvalidSpecError
+from model_deployment_operator.reconciler import Reconciler, ReconcilerSettings
+from model_deployment_operator.sagemaker.client import sdk_default_region
+from model_deployment_operator.sagemaker.gateway import RegionalGateways
+from model_deployment_operator.settings import LogFormat, OperatorSettings, RetryMode
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="model-deployment-operator",
+        description="Keeps Amazon SageMaker endpoints in line with the SageMaker Model Registry.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser(
+        "run",
+        help="Run the operator against the current Kubernetes cluster",
+        description="Every flag also reads an MDO_* environment variable (flags win). AWS "
+        "credentials, region and endpoint come from the standard AWS SDK chain.",
+    )
+    scope = run.add_mutually_exclusive_group()
+    scope.add_argument(
+        "-n",
+        "--namespace",
+        action="append",
+        dest="namespaces",
+        metavar="NS",
+        help="Watch this namespace (repeatable). Default: all namespaces (MDO_NAMESPACES).",
+    )
+    scope.add_argument("-A", "--all-namespaces", action="store_true", help="Watch all namespaces.")
+    _add_common(run)
+    run.add_argument("--tick-seconds", type=float, help="Schedule check interval.")
+    run.add_argument("--workers", type=int, help="Threads for AWS calls.")
+    run.add_argument(
+        "--registry-events-queue-url",
+        help="SQS queue URL receiving EventBridge model package state changes.",
+    )
+    run.add_argument("--health-bind", help="host:port of /healthz (default 127.0.0.1:8080).")
+    run.add_argument("--metrics-bind", help="host:port for Prometheus metrics (default off).")
+    run.add_argument("--log-format", choices=[f.value for f in LogFormat])
+    run.add_argument("-v", "--verbose", action="store_true", default=None)
+
+    plan = commands.add_parser(
+        "plan",
+        help="Show what the operator would do for a ModelDeployment, changing nothing",
+        description="Reads SageMaker (read-only calls) and prints the next actions. Pipe "
+        "`kubectl get mdep NAME -o yaml` to include its uid and status.",
+    )
+    plan.add_argument("-f", "--filename", required=True, help="Manifest file, or - for stdin.")
+    _add_common(plan)
+    return parser
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--default-region", help="Region for resources without spec.region.")
+    parser.add_argument("--default-deletion-policy", choices=[p.value for p in DeletionPolicy])
+    parser.add_argument("--registry-poll-seconds", type=float)
+    parser.add_argument("--busy-poll-seconds", type=float)
+    parser.add_argument("--aws-retry-mode", choices=[m.value for m in RetryMode])
+    parser.add_argument("--aws-max-attempts", type=int)
+
+
+def settings_from(args: argparse.Namespace) -> OperatorSettings:
+    overrides: dict[str, Any] = {
+        key: value
+        for key, value in vars(args).items()
+        if value is not None and key in OperatorSettings.model_fields
+    }
+    if getattr(args, "all_namespaces", False):
+        overrides["namespaces"] = ()
+    return OperatorSettings(**overrides)
+
+
+def build_reconciler(settings: OperatorSettings) -> Reconciler:
+    region = settings.default_region or sdk_default_region()
+    if not region:
+        msg = (
+            "No default AWS region: pass --default-region, set MDO_DEFAULT_REGION, or set "
+            "AWS_REGION for the AWS SDK"
+        )
+        raise SystemExit(msg)
+    gateways = RegionalGateways(
+        retry_mode=settings.aws_retry_mode,
+        max_attempts=settings.aws_max_attempts,
+        pool_size=max(10, settings.workers),
+    )
+    return Reconciler(
+        gateways,
+        ReconcilerSettings(
+            default_region=region,
+            default_deletion_policy=settings.default_deletion_policy,
+            registry_poll_seconds=settings.registry_poll_seconds,
+            busy_poll_seconds=settings.busy_poll_seconds,
+            scaling_check_seconds=settings.scaling_check_seconds,
+            jitter_fraction=settings.jitter_fraction,
+        ),
+        clock=_utcnow,
+    )
+
+
+def command_run(args: argparse.Namespace) -> int:
+    # Imported here so `plan` and `--help` work without kopf's start-up cost.
+    from model_deployment_operator.kopf_adapter.handlers import OperatorContext  # noqa: PLC0415
+    from model_deployment_operator.kopf_adapter.operator import run  # noqa: PLC0415
+    from model_deployment_operator.observability import start_metrics_server  # noqa: PLC0415
+    from model_deployment_operator.sagemaker.registry_events import (  # noqa: PLC0415
+        RegistryEventQueue,
+    )
+
+    settings = settings_from(args)
+    reconciler = build_reconciler(settings)
+    events = None
+    if settings.registry_events_queue_url:
+        region = settings.default_region or sdk_default_region() or "us-east-1"
+        events = RegistryEventQueue(settings.registry_events_queue_url, region)
+    if settings.metrics_bind:
+        start_metrics_server(settings.metrics_bind)
+    run(OperatorContext(settings=settings, reconciler=reconciler, events=events))
+    return 0
+
+
+def command_plan(args: argparse.Namespace) -> int:
+    source = sys.stdin.read() if args.filename == "-" else Path(args.filename).read_text()
+    document = yaml.safe_load(source) or {}
+    meta = document.get("metadata") or {}
+    ref = DeploymentRef(
+        namespace=meta.get("namespace", "default"),
+        name=meta.get("name", "unnamed"),
+        uid=meta.get("uid", "not-yet-created"),
+    )
+    settings = settings_from(args)
+    reconciler = build_reconciler(settings)
+    try:
+        preview = reconciler.preview(
+            ref, int(meta.get("generation") or 1), document.get("spec"), document.get("status")
+        )
+    except InvalidSpecError as error:
+        print(f"Invalid spec: {error}", file=sys.stderr)
+        return 2
+    except SageMakerCallError as error:
+        print(f"SageMaker call failed: {error}", file=sys.stderr)
+        return 1
+    endpoint = preview.observation.endpoint
+    desired = preview.desired
+    print(f"ModelDeployment {ref} -> endpoint {desired.endpoint_name} ({desired.region})")
+    if endpoint is None:
+        print("  endpoint: does not exist")
+    else:
+        owner = "owned" if endpoint.owned else f"NOT owned: {endpoint.owner_description}"
+        print(f"  endpoint: {endpoint.status}, config {endpoint.config_name} ({owner})")
+    print(f"  verdict: {preview.verdict.kind} {preview.verdict.reason}: {preview.verdict.message}")
+    if not preview.actions:
+        print("  actions: none")
+    for number, action in enumerate(preview.actions, start=1):
+        print(f"  {number}. {describe_action(action)}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "run":
+        return command_run(args)
+    return command_plan(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The only code that imports kopf: handler registration, status writing, events, probes."""

@@ -1,0 +1,143 @@
+"""kopf handlers: one timer drives reconciliation, one delete handler drives teardown."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import kopf
+
+from model_deployment_operator import metrics
+from model_deployment_operator.domain.events import EventRecord
+from model_deployment_operator.domain.naming import DeploymentRef
+from model_deployment_operator.domain.registry_events import group_from_event
+from model_deployment_operator.kopf_adapter.scheduling import Schedule
+from model_deployment_operator.kopf_adapter.status_writer import write_status
+from model_deployment_operator.ports import RegistryEventSource
+from model_deployment_operator.reconciler import Reconciler
+from model_deployment_operator.settings import OperatorSettings
+
+log = logging.getLogger(__name__)
+
+GROUP = "sagemaker.mlops.dev"
+VERSION = "v1alpha1"
+PLURAL = "modeldeployments"
+FINALIZER = f"{GROUP}/finalizer"
+
+
+@dataclass
+class OperatorContext:
+    """Everything the handlers share, passed to kopf as the operator memo."""
+
+    settings: OperatorSettings
+    reconciler: Reconciler
+    schedule: Schedule = field(default_factory=Schedule)
+    events: RegistryEventSource | None = None
+    stop: threading.Event = field(default_factory=threading.Event)
+
+
+def _context(memo: Any) -> OperatorContext:
+    context = memo["context"]
+    assert isinstance(context, OperatorContext)  # noqa: S101 - wiring invariant
+    return context
+
+
+def _ref(meta: Any) -> DeploymentRef:
+    return DeploymentRef(namespace=meta["namespace"], name=meta["name"], uid=meta["uid"])
+
+
+def post_events(body: Any, events: Iterable[EventRecord]) -> None:
+    for event in events:
+        kopf.event(body, type=event.type, reason=event.reason, message=event.message[:1024])
+
+
+def reconcile_tick(
+    *, body: Any, meta: Any, spec: Any, status: Any, patch: Any, memo: Any, **_: Any
+) -> None:
+    """Runs every tick for every ModelDeployment; does work only when it is due."""
+    if meta.get("deletionTimestamp"):
+        return
+    context = _context(memo)
+    uid = meta["uid"]
+    generation = int(meta.get("generation") or 0)
+    if not context.schedule.is_due(uid, generation, time.monotonic()):
+        return
+    outcome = context.reconciler.reconcile(_ref(meta), generation, dict(spec), dict(status))
+    write_status(patch.status, status, outcome.status)
+    post_events(body, outcome.events)
+    context.schedule.reconciled(
+        uid,
+        generation,
+        str(spec.get("modelPackageGroupName", "")),
+        time.monotonic() + outcome.requeue_after,
+    )
+    metrics.MANAGED_RESOURCES.set(len(context.schedule))
+
+
+def delete_resource(
+    *, body: Any, meta: Any, spec: Any, status: Any, patch: Any, memo: Any, **_: Any
+) -> None:
+    """Deletes what the ModelDeployment owns (or nothing, with Retain), then lets Kubernetes
+    remove the object by returning."""
+    context = _context(memo)
+    outcome = context.reconciler.teardown(
+        _ref(meta), int(meta.get("generation") or 0), dict(spec), dict(status)
+    )
+    post_events(body, outcome.events)
+    if not outcome.finished:
+        if outcome.status is not None:
+            write_status(patch.status, status, outcome.status)
+        raise kopf.TemporaryError(outcome.message, delay=outcome.requeue_after)
+    kopf.info(body, reason="Deleted", message=outcome.message[:1024])
+    context.schedule.forget(meta["uid"])
+    context.reconciler.forget(meta["uid"])
+    metrics.MANAGED_RESOURCES.set(len(context.schedule))
+
+
+def health_probe(*, memo: Any, **_: Any) -> dict[str, Any]:
+    """Liveness: fails when resources are managed but no timer tick has run for a long while
+    (a stalled watch or a wedged event loop), so the kubelet restarts the operator."""
+    context = _context(memo)
+    managed = len(context.schedule)
+    last = context.schedule.last_tick_at
+    quiet_for = None if last is None else time.monotonic() - last
+    limit = max(120.0, 30 * context.settings.tick_seconds)
+    if managed and quiet_for is not None and quiet_for > limit:
+        message = f"No reconcile tick for {quiet_for:.0f}s while managing {managed} resources"
+        raise RuntimeError(message)
+    return {"managed": managed, "secondsSinceLastTick": quiet_for}
+
+
+def listen_for_registry_events(context: OperatorContext) -> None:
+    """Background thread: wake the deployments of a group when its registry changes."""
+    source = context.events
+    if source is None:
+        return
+    failures = 0
+    while not context.stop.is_set():
+        try:
+            messages = source.receive(wait_seconds=10)
+        except Exception as error:  # noqa: BLE001 - a listener must outlive any one failure
+            failures += 1
+            delay = min(60.0, 2.0**failures)
+            log.warning("Registry event queue unavailable (%s); retrying in %.0fs", error, delay)
+            context.stop.wait(delay)
+            continue
+        failures = 0
+        for message in messages:
+            group = group_from_event(message.body)
+            if group is None:
+                continue
+            context.reconciler.registry_changed(group)
+            woken = context.schedule.wake_group(group)
+            log.info(
+                "Registry event for model package group %s woke %d ModelDeployments",
+                group,
+                woken,
+                extra={"model_package_group": group, "woken": woken},
+            )
+        source.delete(messages)

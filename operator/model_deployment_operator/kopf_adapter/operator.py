@@ -1,0 +1,120 @@
+"""Assembles the kopf registry from settings and runs the operator."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import kopf
+
+from model_deployment_operator.kopf_adapter.handlers import (
+    FINALIZER,
+    GROUP,
+    PLURAL,
+    VERSION,
+    OperatorContext,
+    delete_resource,
+    health_probe,
+    listen_for_registry_events,
+    reconcile_tick,
+)
+from model_deployment_operator.settings import LogFormat
+
+log = logging.getLogger(__name__)
+
+
+def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
+    """In a pod, the ServiceAccount; elsewhere, $KUBECONFIG or ~/.kube/config."""
+    return kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
+
+
+def build_registry(context: OperatorContext) -> kopf.OperatorRegistry:
+    settings = context.settings
+    registry = kopf.OperatorRegistry()
+
+    def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
+        configure_kopf(settings, context)
+
+    def start_listeners(**_: Any) -> None:
+        if context.events is not None:
+            threading.Thread(
+                target=listen_for_registry_events,
+                args=(context,),
+                name="registry-events",
+                daemon=True,
+            ).start()
+
+    def stop_listeners(**_: Any) -> None:
+        context.stop.set()
+
+    kopf.on.login(registry=registry)(login)
+    kopf.on.startup(registry=registry, id="configure")(configure)
+    kopf.on.startup(registry=registry, id="registry-events")(start_listeners)
+    kopf.on.cleanup(registry=registry, id="registry-events")(stop_listeners)
+    kopf.on.probe(registry=registry, id="reconciler")(health_probe)
+    kopf.timer(
+        GROUP,
+        VERSION,
+        PLURAL,
+        registry=registry,
+        id="reconcile",
+        interval=settings.tick_seconds,
+        # A bug surfacing as an exception is retried after a pause, never in a hot loop.
+        backoff=settings.busy_poll_seconds,
+    )(reconcile_tick)
+    kopf.on.delete(
+        GROUP,
+        VERSION,
+        PLURAL,
+        registry=registry,
+        id="teardown",
+        backoff=settings.busy_poll_seconds,
+    )(delete_resource)
+    return registry
+
+
+def configure_kopf(kopf_settings: kopf.OperatorSettings, context: OperatorContext) -> None:
+    ours = context.settings
+    kopf_settings.persistence.finalizer = FINALIZER
+    kopf_settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=GROUP)
+    kopf_settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
+        prefix=GROUP, key="last-handled-configuration"
+    )
+    kopf_settings.posting.reporting_component = "model-deployment-operator"
+    kopf_settings.posting.level = logging.INFO
+    kopf_settings.execution.max_workers = ours.workers
+    # The operator watches one resource kind it knows; no CRD or namespace discovery needed,
+    # which keeps its RBAC to the ModelDeployments themselves and Events.
+    kopf_settings.scanning.disabled = True
+    kopf_settings.peering.standalone = True
+    kopf_settings.watching.server_timeout = 300
+    kopf_settings.watching.client_timeout = 330
+
+
+def run(context: OperatorContext) -> None:
+    settings = context.settings
+    kopf.configure(
+        verbose=settings.verbose,
+        log_format=kopf.LogFormat.JSON
+        if settings.log_format is LogFormat.JSON
+        else kopf.LogFormat.FULL,
+    )
+    if not settings.verbose:
+        # kopf logs "Timer 'reconcile' succeeded" for every object on every tick; the
+        # reconciler logs what matters itself.
+        logging.getLogger("kopf.objects").setLevel(logging.WARNING)
+    registry = build_registry(context)
+    namespaces = list(settings.namespaces)
+    log.info(
+        "Starting model-deployment-operator",
+        extra={"namespaces": namespaces or "all", "tick_seconds": settings.tick_seconds},
+    )
+    kopf.run(
+        registry=registry,
+        standalone=True,
+        clusterwide=not namespaces,
+        namespaces=namespaces,
+        liveness_endpoint=f"http://{settings.health_bind}/healthz",
+        memo=kopf.Memo(context=context),
+    )

@@ -1,0 +1,73 @@
+"""Operator configuration: environment variables (MDO_*) overridden by command-line flags.
+
+AWS settings are deliberately absent: credentials, region and endpoint come only from the
+standard AWS SDK chain (IRSA, Pod Identity, AWS_REGION, AWS_ENDPOINT_URL, ...).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from model_deployment_operator.domain.spec import DeletionPolicy
+
+
+class LogFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+class RetryMode(StrEnum):
+    STANDARD = "standard"
+    ADAPTIVE = "adaptive"
+    LEGACY = "legacy"
+
+
+class OperatorSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MDO_", frozen=True, extra="ignore")
+
+    namespaces: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(), description="Namespaces to watch; empty watches all namespaces."
+    )
+    default_region: str | None = Field(
+        default=None,
+        description="Region for ModelDeployments without spec.region; defaults to the AWS "
+        "SDK's region (AWS_REGION / AWS_DEFAULT_REGION / profile).",
+    )
+    default_deletion_policy: DeletionPolicy = DeletionPolicy.DELETE
+    registry_poll_seconds: float = Field(default=60.0, ge=5)
+    busy_poll_seconds: float = Field(default=15.0, ge=1)
+    scaling_check_seconds: float = Field(default=300.0, ge=10)
+    tick_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="How often each resource's schedule is checked; no AWS call is made "
+        "unless it is due.",
+    )
+    jitter_fraction: float = Field(default=0.1, ge=0, le=0.5)
+    workers: int = Field(default=16, ge=1, le=256, description="Threads for AWS calls.")
+    aws_retry_mode: RetryMode = RetryMode.STANDARD
+    aws_max_attempts: int = Field(default=8, ge=1, le=20)
+    registry_events_queue_url: str | None = Field(
+        default=None,
+        description="SQS queue receiving 'SageMaker Model Package State Change' events; "
+        "when set, approvals are acted on within seconds instead of at the next poll.",
+    )
+    health_bind: str = Field(
+        default="127.0.0.1:8080", description="host:port of the /healthz liveness endpoint."
+    )
+    metrics_bind: str | None = Field(
+        default=None, description="host:port for Prometheus metrics; unset disables them."
+    )
+    log_format: LogFormat = LogFormat.TEXT
+    verbose: bool = False
+
+    @field_validator("namespaces", mode="before")
+    @classmethod
+    def _split_namespaces(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
