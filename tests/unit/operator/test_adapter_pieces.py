@@ -1,0 +1,87 @@
+"""Schedule, status writer, registry-event parsing and settings: the adapter's pure parts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from model_deployment_operator.cli import build_parser, settings_from
+from model_deployment_operator.domain.registry_events import group_from_event
+from model_deployment_operator.domain.status import DeploymentStatus
+from model_deployment_operator.kopf_adapter.scheduling import Schedule
+from model_deployment_operator.kopf_adapter.status_writer import status_changes
+
+
+def test_schedule_is_due_first_on_spec_change_and_after_requeue() -> None:
+    schedule = Schedule()
+    assert schedule.is_due("uid", 1, now=100.0)
+    schedule.reconciled("uid", 1, "fraud", due_at=160.0)
+    assert not schedule.is_due("uid", 1, now=120.0)
+    assert schedule.is_due("uid", 2, now=120.0), "a new generation is due at once"
+    assert schedule.is_due("uid", 1, now=160.0)
+
+
+def test_registry_event_wakes_only_that_group() -> None:
+    schedule = Schedule()
+    schedule.reconciled("a", 1, "Fraud", due_at=1000.0)
+    schedule.reconciled("b", 1, "churn", due_at=1000.0)
+    schedule.reconciled(
+        "c", 1, "arn:aws:sagemaker:us-east-1:444455556666:model-package-group/fraud", 1000.0
+    )
+    assert schedule.wake_group("fraud") == 2
+    assert schedule.is_due("a", 1, now=10.0)
+    assert schedule.is_due("c", 1, now=10.0)
+    assert not schedule.is_due("b", 1, now=10.0)
+
+
+def test_status_writer_sends_only_what_changed() -> None:
+    status = DeploymentStatus(observed_generation=3)
+    current = status.to_kubernetes()
+    assert status_changes(current, status) == {}
+    newer = DeploymentStatus(observed_generation=4)
+    assert status_changes(current, newer) == {"observedGeneration": 4}
+    # A field the new status no longer has is cleared with null (merge-patch semantics).
+    assert status_changes({**current, "autoscaling": {"minCapacity": 1}}, status) == {
+        "autoscaling": None
+    }
+
+
+def _event(detail_type: str, group: str) -> str:
+    return json.dumps(
+        {
+            "version": "0",
+            "detail-type": detail_type,
+            "source": "aws.sagemaker",
+            "detail": {"ModelPackageGroupName": group, "ModelApprovalStatus": "Approved"},
+        }
+    )
+
+
+def test_registry_event_parsing() -> None:
+    assert group_from_event(_event("SageMaker Model Package State Change", "fraud")) == "fraud"
+    assert group_from_event(_event("SageMaker Endpoint State Change", "fraud")) is None
+    wrapped = json.dumps(
+        {"Type": "Notification", "Message": _event("SageMaker Model Package State Change", "g")}
+    )
+    assert group_from_event(wrapped) == "g"
+    assert group_from_event("not json") is None
+
+
+def test_flags_override_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MDO_REGISTRY_POLL_SECONDS", "30")
+    monkeypatch.setenv("MDO_NAMESPACES", "team-a,team-b")
+    args = build_parser().parse_args(["run", "--registry-poll-seconds", "45"])
+    settings = settings_from(args)
+    assert settings.registry_poll_seconds == 45
+    assert settings.namespaces == ("team-a", "team-b")
+    everywhere = settings_from(build_parser().parse_args(["run", "--all-namespaces"]))
+    assert everywhere.namespaces == ()
+    one = settings_from(build_parser().parse_args(["run", "-n", "ml-prod"]))
+    assert one.namespaces == ("ml-prod",)
+
+
+def test_invalid_settings_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MDO_REGISTRY_POLL_SECONDS", "1")
+    with pytest.raises(ValueError, match="registry_poll_seconds"):
+        settings_from(build_parser().parse_args(["run"]))
