@@ -12,13 +12,11 @@ from model_deployment_operator.sagemaker.errors import classify, is_already_exis
 
 
 def client_error(code: str, message: str, status: int = 400) -> ClientError:
-    return ClientError(
-        {
-            "Error": {"Code": code, "Message": message},
-            "ResponseMetadata": {"HTTPStatusCode": status},
-        },
-        "Operation",
-    )
+    response: Any = {
+        "Error": {"Code": code, "Message": message},
+        "ResponseMetadata": {"HTTPStatusCode": status},
+    }
+    return ClientError(response, "Operation")
 
 
 CASES = [
