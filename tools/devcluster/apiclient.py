@@ -6,14 +6,19 @@ watch). Anything richer goes through kubectl, as a user would.
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
+import os
 import ssl
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from devcluster.kubeconfig import load_kubeconfig
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,33 @@ class ApiClient:
         self.port: int = parts.port
         self._context = ssl.create_default_context(cafile=str(ca_file))
         self._context.load_cert_chain(str(cert_file), str(key_file))
+
+    @classmethod
+    def from_kubeconfig(cls, path: Path) -> ApiClient:
+        """A client for the current context of a kubeconfig that uses a client certificate
+        (certificate-authority-data, client-certificate-data, client-key-data)."""
+        config = load_kubeconfig(path)
+        contexts = {c["name"]: c["context"] for c in config["contexts"]}
+        context = contexts[config["current-context"]]
+        cluster = next(c["cluster"] for c in config["clusters"] if c["name"] == context["cluster"])
+        user = next(u["user"] for u in config["users"] if u["name"] == context["user"])
+        if "client-certificate-data" not in user or "certificate-authority-data" not in cluster:
+            raise ValueError(f"{path}: needs embedded CA and client certificate data")
+        with tempfile.TemporaryDirectory(prefix="devcluster-client-") as tmp:
+            files = {}
+            for name, data in (
+                ("ca.crt", cluster["certificate-authority-data"]),
+                ("client.crt", user["client-certificate-data"]),
+                ("client.key", user["client-key-data"]),
+            ):
+                files[name] = Path(tmp) / name
+                fd = os.open(files[name], os.O_WRONLY | os.O_CREAT, 0o600)
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(base64.b64decode(data))
+            # The SSL context reads the files now; they are not needed afterwards.
+            return cls(
+                str(cluster["server"]), files["ca.crt"], files["client.crt"], files["client.key"]
+            )
 
     def _connection(self, timeout: float) -> http.client.HTTPSConnection:
         return http.client.HTTPSConnection(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import os
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,9 +95,23 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def _attribute(oid: x509.ObjectIdentifier, value: str) -> x509.NameAttribute[str]:
+    # RFC 5280 suggests at most 64 characters for CN and O, and `cryptography` enforces
+    # that by default. Kubernetes takes them verbatim as user and group names, which are
+    # often longer (system:serviceaccount:<63-char namespace>:<name>), and Go's x509
+    # parser accepts them, so the suggestion is not enforced here.
+    if not value:
+        raise ValueError("certificate subject values must not be empty")
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message="Attribute's length must be", category=UserWarning
+        )
+        return x509.NameAttribute(oid, value, _validate=False)
+
+
 def _name(common_name: str, organizations: Sequence[str] = ()) -> x509.Name:
-    attrs = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, org) for org in organizations]
-    attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
+    attrs = [_attribute(NameOID.ORGANIZATION_NAME, org) for org in organizations]
+    attrs.append(_attribute(NameOID.COMMON_NAME, common_name))
     return x509.Name(attrs)
 
 

@@ -346,7 +346,7 @@ def _envtest_tool(name: ToolName, assets: str) -> Tool:
             f"KUBEBUILDER_ASSETS={assets} has no executable {name}. The directory must hold "
             "kube-apiserver, etcd and kubectl; unset KUBEBUILDER_ASSETS to build them instead."
         )
-    return Tool(name, path.resolve(), "unknown", "KUBEBUILDER_ASSETS")
+    return Tool(name, path.absolute(), "unknown", "KUBEBUILDER_ASSETS")
 
 
 def resolve_toolchain(
