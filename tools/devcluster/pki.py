@@ -30,6 +30,8 @@ LEAF_VALIDITY: Final = dt.timedelta(days=365)
 # Tolerate small clock differences between the signer and the verifier.
 BACKDATE: Final = dt.timedelta(minutes=5)
 
+_LENGTH_WARNING: Final = "Attribute's length must be"
+
 ADMIN_USER: Final = "devcluster-admin"
 ADMIN_GROUPS: Final = ("system:masters",)
 
@@ -228,6 +230,8 @@ def create_csr(user: str, groups: Sequence[str] = ()) -> tuple[bytes, bytes]:
 
 def subject_identity(cert: x509.Certificate) -> tuple[str, tuple[str, ...]]:
     """(CN, O values) of a certificate: the user and groups kube-apiserver derives from it."""
-    cns = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    orgs = cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_LENGTH_WARNING, category=UserWarning)
+        cns = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        orgs = cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
     return str(cns[0].value) if cns else "", tuple(str(o.value) for o in orgs)
