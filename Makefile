@@ -30,7 +30,7 @@ venv: $(STAMP) ## Create the virtualenv with the operator, the emulator and the 
 
 .PHONY: tools
 tools: venv ## Build (or reuse) kube-apiserver, etcd, kubectl and helm from the Go module proxy
-	@$(BIN)/devcluster build
+	@$(BIN)/python -m devcluster build
 
 .PHONY: lint
 lint: venv ## ruff, strict mypy and the import-linter layer contracts
@@ -52,11 +52,11 @@ test: lint tools ## Everything CI runs: lint, unit, emulator conformance, cluste
 
 .PHONY: kube-up
 kube-up: tools ## Start a local kube-apiserver + etcd in the background; admin kubeconfig in .local/kubeconfig
-	@$(BIN)/devcluster up --state-dir .local
+	@$(BIN)/python -m devcluster up --state-dir .local
 
 .PHONY: kube-down
 kube-down: venv ## Stop the local API server started by kube-up and remove its files
-	@$(BIN)/devcluster down --state-dir .local
+	@$(BIN)/python -m devcluster down --state-dir .local
 
 .PHONY: clean
 clean: kube-down ## Remove the virtualenv and local state (the Go build cache is kept)
