@@ -101,9 +101,10 @@ def run(context: OperatorContext) -> None:
         else kopf.LogFormat.FULL,
     )
     if not settings.verbose:
-        # kopf logs "Timer 'reconcile' succeeded" for every object on every tick; the
-        # reconciler logs what matters itself.
-        logging.getLogger("kopf.objects").setLevel(logging.WARNING)
+        # kopf logs "Timer 'reconcile' succeeded" for every object on every tick, and every
+        # liveness probe twice; the reconciler logs what matters itself.
+        for chatty in ("kopf.objects", "kopf.activities.probe", "aiohttp.access", "botocore"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)
     registry = build_registry(context)
     namespaces = list(settings.namespaces)
     log.info(
