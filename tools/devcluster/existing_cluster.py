@@ -46,6 +46,7 @@ class ExistingCluster:
         self._helm_path = helm
         self._source_env = source_env
         self._server_url: str | None = None
+        self.csr_timeout = CSR_TIMEOUT
 
     @classmethod
     def connect(
@@ -151,7 +152,7 @@ class ExistingCluster:
         )
         try:
             kubectl.run("certificate", "approve", name)
-            cert_pem = self._wait_for_certificate(kubectl, name)
+            cert_pem = self._wait_for_certificate(kubectl, name, self.csr_timeout)
         finally:
             kubectl.run("delete", "csr", name, "--ignore-not-found", "--wait=false")
         admin = load_kubeconfig(self.admin_kubeconfig)
@@ -160,8 +161,8 @@ class ExistingCluster:
         return write_kubeconfig(path, config)
 
     @staticmethod
-    def _wait_for_certificate(kubectl: Kubectl, name: str) -> bytes:
-        deadline = time.monotonic() + CSR_TIMEOUT
+    def _wait_for_certificate(kubectl: Kubectl, name: str, timeout: float) -> bytes:
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             csr = kubectl.json("get", "csr", name)
             status = csr.get("status") or {}
@@ -177,7 +178,7 @@ class ExistingCluster:
                 return base64.b64decode(status["certificate"])
             time.sleep(0.5)
         raise ControlPlaneError(
-            f"CSR {name} was approved but no certificate was issued within {CSR_TIMEOUT:.0f}s; "
+            f"CSR {name} was approved but no certificate was issued within {timeout:.0f}s; "
             f"the cluster needs a signer for {CSR_SIGNER} (kube-controller-manager's "
             "csrsigning controller)"
         )

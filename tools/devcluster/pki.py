@@ -155,16 +155,24 @@ def _issue(
     subject: x509.Name,
     usage: x509.ObjectIdentifier,
     sans: Sequence[x509.GeneralName] = (),
+    *,
+    public_key: ec.EllipticCurvePublicKey | None = None,
 ) -> KeyPair:
+    """Sign a leaf certificate. Without public_key a new key pair is made (and returned);
+    with one (from a CSR) the returned key_pem is empty."""
     ca_cert = ca.certificate
     ca_key = ca.private_key()
-    key = _new_key()
+    if public_key is None:
+        key = _new_key()
+        subject_key, key_pem = key.public_key(), _key_pem(key)
+    else:
+        subject_key, key_pem = public_key, b""
     now = _now()
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
+        .public_key(subject_key)
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - BACKDATE)
         .not_valid_after(min(now + LEAF_VALIDITY, ca_cert.not_valid_after_utc))
@@ -192,7 +200,7 @@ def _issue(
     if sans:
         builder = builder.add_extension(x509.SubjectAlternativeName(list(sans)), critical=False)
     cert = builder.sign(ca_key, hashes.SHA256())
-    return KeyPair(cert.public_bytes(serialization.Encoding.PEM), _key_pem(key))
+    return KeyPair(cert.public_bytes(serialization.Encoding.PEM), key_pem)
 
 
 def create_serving_cert(
@@ -226,6 +234,18 @@ def create_csr(user: str, groups: Sequence[str] = ()) -> tuple[bytes, bytes]:
     csr = x509.CertificateSigningRequestBuilder().subject_name(_name(user, groups))
     signed = csr.sign(key, hashes.SHA256())
     return signed.public_bytes(serialization.Encoding.PEM), _key_pem(key)
+
+
+def sign_csr(ca: KeyPair, csr_pem: bytes) -> bytes:
+    """Issue a client certificate for a CSR's subject and key (what a cluster's
+    kube-apiserver-client signer does). Returns the certificate PEM."""
+    csr = x509.load_pem_x509_csr(csr_pem)
+    if not csr.is_signature_valid:
+        raise ValueError("the CSR's signature is invalid")
+    public_key = csr.public_key()
+    if not isinstance(public_key, ec.EllipticCurvePublicKey):
+        raise ValueError("only ECDSA CSRs are supported")
+    return _issue(ca, csr.subject, ExtendedKeyUsageOID.CLIENT_AUTH, public_key=public_key).cert_pem
 
 
 def subject_identity(cert: x509.Certificate) -> tuple[str, tuple[str, ...]]:
