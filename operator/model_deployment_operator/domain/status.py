@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 from pydantic.alias_generators import to_camel
@@ -119,10 +119,11 @@ class DeploymentStatus(StatusModel):
     def condition(self, kind: ConditionType) -> Condition | None:
         return next((c for c in self.conditions if c.type == kind), None)
 
-    def to_kubernetes(self) -> dict[str, object]:
-        """JSON-ready mapping with camelCase keys; absent optional blocks are null so a
-        merge-patch clears what no longer applies."""
-        return self.model_dump(mode="json", by_alias=True)
+    def to_kubernetes(self) -> dict[str, Any]:
+        """JSON-ready mapping with camelCase keys, without nulls (the API server prunes them,
+        so the stored status has none either)."""
+        dumped: dict[str, Any] = self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        return dumped
 
 
 def parse_status(raw: object) -> DeploymentStatus | None:

@@ -1,4 +1,4 @@
-"""Writes a derived status into kopf's patch, touching only fields that changed."""
+"""Writes a derived status into kopf's patch as a minimal JSON merge-patch (RFC 7386)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,23 @@ from typing import Any
 from model_deployment_operator.domain.status import DeploymentStatus
 
 
+def merge_patch(current: Mapping[str, Any], desired: Mapping[str, Any]) -> dict[str, Any]:
+    """The merge-patch that turns `current` into `desired`: nested objects are merged, so a
+    field that must disappear is sent as null; lists are replaced whole."""
+    patch: dict[str, Any] = {key: None for key in current if key not in desired}
+    for key, value in desired.items():
+        old = current.get(key)
+        if isinstance(value, Mapping) and isinstance(old, Mapping):
+            nested = merge_patch(old, value)
+            if nested:
+                patch[key] = nested
+        elif old != value:
+            patch[key] = value
+    return patch
+
+
 def status_changes(current: Mapping[str, Any], new: DeploymentStatus) -> dict[str, Any]:
-    """Top-level status fields whose value differs; None clears a field (merge-patch)."""
-    wanted = new.to_kubernetes()
-    return {key: value for key, value in wanted.items() if current.get(key) != value}
+    return merge_patch(current, new.to_kubernetes())
 
 
 def write_status(

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
 from model_deployment_operator.cli import build_parser, settings_from
 from model_deployment_operator.domain.registry_events import group_from_event
-from model_deployment_operator.domain.status import DeploymentStatus
+from model_deployment_operator.domain.status import DeploymentStatus, EndpointView
 from model_deployment_operator.kopf_adapter.scheduling import Schedule
-from model_deployment_operator.kopf_adapter.status_writer import status_changes
+from model_deployment_operator.kopf_adapter.status_writer import merge_patch, status_changes
 
 
 def test_schedule_is_due_first_on_spec_change_and_after_requeue() -> None:
@@ -36,15 +37,45 @@ def test_registry_event_wakes_only_that_group() -> None:
 
 
 def test_status_writer_sends_only_what_changed() -> None:
-    status = DeploymentStatus(observed_generation=3)
+    status = DeploymentStatus(
+        observed_generation=3,
+        endpoint=EndpointView(name="ep", status="InService", failure_reason="boom"),
+    )
     current = status.to_kubernetes()
     assert status_changes(current, status) == {}
-    newer = DeploymentStatus(observed_generation=4)
-    assert status_changes(current, newer) == {"observedGeneration": 4}
-    # A field the new status no longer has is cleared with null (merge-patch semantics).
+    newer = DeploymentStatus(
+        observed_generation=4, endpoint=EndpointView(name="ep", status="InService")
+    )
+    # Nested objects are merged by a merge-patch: a vanished field must be sent as null.
+    assert status_changes(current, newer) == {
+        "observedGeneration": 4,
+        "endpoint": {"failureReason": None},
+    }
+    # A block the new status no longer has is cleared.
     assert status_changes({**current, "autoscaling": {"minCapacity": 1}}, status) == {
         "autoscaling": None
     }
+
+
+def test_merge_patch_applied_gives_the_desired_document() -> None:
+    current = {"a": {"b": 1, "c": [1, 2]}, "d": "x"}
+    desired = {"a": {"c": [3]}, "e": {"f": True}}
+    patch = merge_patch(current, desired)
+    assert _apply_merge_patch(current, patch) == desired
+
+
+def _apply_merge_patch(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """RFC 7386's algorithm, to check the patch against the standard's semantics."""
+    result = dict(target)
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        elif isinstance(value, dict):
+            base = result.get(key)
+            result[key] = _apply_merge_patch(base if isinstance(base, dict) else {}, value)
+        else:
+            result[key] = value
+    return result
 
 
 def _event(detail_type: str, group: str) -> str:
