@@ -132,3 +132,21 @@ def test_runtime_lock_holds_no_emulator_or_dev_package() -> None:
         for requirement in extras["emulator"] + extras["dev"]
     }
     assert not (set(_lock()) & (optional - runtime))
+
+
+def _leaf_keys(values: dict[str, Any], prefix: str = "") -> list[str]:
+    keys = []
+    for key, value in values.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and value and key not in {"resources"}:
+            keys += _leaf_keys(value, f"{path}.")
+        else:
+            keys.append(path)
+    return keys
+
+
+def test_chart_readme_documents_every_value() -> None:
+    readme = (CHART / "README.md").read_text()
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    missing = [key for key in _leaf_keys(values) if f"| `{key}` |" not in readme]
+    assert not missing, f"add these to the values table in the chart README: {missing}"
