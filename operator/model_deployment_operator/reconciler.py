@@ -284,7 +284,16 @@ class Reconciler:
         state = status_verdict(status)
         if kind is None:
             memory.consecutive_transient_failures = 0
-        log.info(
+        changed = (
+            previous is None
+            or previous.conditions != status.conditions
+            or bool(execution.succeeded)
+            or execution.error is not None
+        )
+        # A steady state is logged at DEBUG: one line per resource per poll would drown
+        # what matters in a cluster with hundreds of ModelDeployments.
+        log.log(
+            logging.INFO if changed else logging.DEBUG,
             "Reconciled %s: %s",
             desired.ref,
             _ready_message(status),

@@ -1,0 +1,160 @@
+"""The local stack as one object for end-to-end tests: the test's namespace, admin kubectl,
+the emulator's control API, boto3 clients, the registry and the operator process."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from devcluster import Kubectl
+from devstack.emulator import EmulatorControl
+from devstack.operator_process import FAKE_AWS_ENVIRONMENT, OperatorProcess
+from devstack.registry import ModelRegistry, invoke
+from model_deployment_operator.domain.naming import DeploymentRef, default_endpoint_name
+
+if TYPE_CHECKING:
+    from mypy_boto3_application_autoscaling import ApplicationAutoScalingClient
+    from mypy_boto3_sagemaker import SageMakerClient
+    from mypy_boto3_sagemaker_runtime import SageMakerRuntimeClient
+
+T = TypeVar("T")
+GROUP = "fraud-detector"
+ROLE = "arn:aws:iam::123456789012:role/SageMakerExecution"
+
+
+def wait_for(
+    probe: Callable[[], T | None], *, timeout: float, what: str, interval: float = 0.25
+) -> T:
+    """Poll until probe() returns something truthy; fail naming what never happened."""
+    deadline = time.monotonic() + timeout
+    last: T | None = None
+    while time.monotonic() < deadline:
+        last = probe()
+        if last:
+            return last
+        time.sleep(interval)
+    pytest.fail(f"Timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+@dataclass
+class Stack:
+    namespace: str
+    kubectl: Kubectl
+    emulator: EmulatorControl
+    sagemaker: SageMakerClient
+    runtime: SageMakerRuntimeClient
+    autoscaling: ApplicationAutoScalingClient
+    registry: ModelRegistry
+    operator: OperatorProcess
+
+    def endpoint_name(self, name: str) -> str:
+        return default_endpoint_name(DeploymentRef(self.namespace, name, uid=""))
+
+    def manifest(self, name: str, **spec: Any) -> dict[str, Any]:
+        base: dict[str, Any] = {
+            "modelPackageGroupName": GROUP,
+            "executionRoleArn": ROLE,
+            "endpoint": {"instanceType": "ml.m5.large", "initialInstanceCount": 1},
+            "deletionPolicy": "Delete",
+        }
+        for key, value in spec.items():
+            if isinstance(value, dict) and isinstance(base.get(key), dict):
+                base[key] = {**base[key], **value}
+            else:
+                base[key] = value
+        return {
+            "apiVersion": "sagemaker.mlops.dev/v1alpha1",
+            "kind": "ModelDeployment",
+            "metadata": {"name": name, "namespace": self.namespace},
+            "spec": base,
+        }
+
+    def apply(self, name: str, **spec: Any) -> None:
+        self.kubectl("apply", "-f", "-", input=json.dumps(self.manifest(name, **spec)))
+
+    def get(self, name: str) -> dict[str, Any]:
+        resource: dict[str, Any] = self.kubectl.json("get", "mdep", name, "-n", self.namespace)
+        return resource
+
+    def conditions(self, name: str) -> dict[str, dict[str, Any]]:
+        status = self.get(name).get("status") or {}
+        return {c["type"]: c for c in status.get("conditions", [])}
+
+    def wait_condition(
+        self,
+        name: str,
+        kind: str,
+        *,
+        reason: str | None = None,
+        status: str = "True",
+        timeout: float = 60,
+    ) -> dict[str, Any]:
+        def probe() -> dict[str, Any] | None:
+            condition = self.conditions(name).get(kind)
+            if condition is None or condition["status"] != status:
+                return None
+            if reason is not None and condition["reason"] != reason:
+                return None
+            generation = self.get(name)["metadata"]["generation"]
+            return condition if condition.get("observedGeneration") == generation else None
+
+        what = f"{name} {kind}={status}" + (f" ({reason})" if reason else "")
+        return wait_for(probe, timeout=timeout, what=what)
+
+    def wait_serving(self, name: str, version: int, timeout: float = 60) -> dict[str, Any]:
+        """Ready, and the endpoint answers from the given registry version."""
+        self.wait_condition(name, "Ready", reason="Deployed", timeout=timeout)
+
+        def probe() -> dict[str, Any] | None:
+            answer = invoke(self.runtime, self.endpoint_name(name))
+            return answer if answer.get("modelPackageVersion") == version else None
+
+        return wait_for(probe, timeout=timeout, what=f"{name} serving version {version}")
+
+    def history(self, name: str) -> list[dict[str, Any]]:
+        status = self.get(name).get("status") or {}
+        return list(status.get("history", []))
+
+    def events(self, name: str) -> list[tuple[str, str]]:
+        listing = self.kubectl.json(
+            "get",
+            "events",
+            "-n",
+            self.namespace,
+            "--field-selector",
+            f"involvedObject.name={name}",
+        )
+        return [(e["type"], e["reason"]) for e in listing["items"]]
+
+    def delete(self, name: str, timeout: float = 60) -> None:
+        self.kubectl("delete", "mdep", name, "-n", self.namespace, f"--timeout={timeout}s")
+
+    def endpoints(self) -> list[str]:
+        return [e["EndpointName"] for e in self.sagemaker.list_endpoints()["Endpoints"]]
+
+    def endpoint_configs(self) -> list[str]:
+        configs = self.sagemaker.list_endpoint_configs()["EndpointConfigs"]
+        return [c["EndpointConfigName"] for c in configs]
+
+    def models(self) -> list[str]:
+        return [m["ModelName"] for m in self.sagemaker.list_models()["Models"]]
+
+
+def clients(url: str) -> dict[str, Any]:
+    config = Config(retries={"mode": "standard", "max_attempts": 10})
+    session = boto3.session.Session(
+        aws_access_key_id=FAKE_AWS_ENVIRONMENT["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=FAKE_AWS_ENVIRONMENT["AWS_SECRET_ACCESS_KEY"],
+        region_name=FAKE_AWS_ENVIRONMENT["AWS_REGION"],
+    )
+    return {
+        name: session.client(name, endpoint_url=url, config=config)
+        for name in ("sagemaker", "sagemaker-runtime", "application-autoscaling")
+    }
