@@ -19,9 +19,13 @@ from __future__ import annotations
 
 import re
 import secrets
+import signal
 import sys
+import threading
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 import pytest
 
@@ -73,17 +77,40 @@ def kube_toolchain(request: pytest.FixtureRequest) -> Toolchain:
     return resolve_toolchain(ALL_TOOLS, progress=_Progress(request.config))
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"received {signal.Signals(signum).name}")
+
+
+@contextmanager
+def _sigterm_runs_teardown() -> Iterator[None]:
+    """Turn SIGTERM (CI cancelling a job, `kill`) into KeyboardInterrupt, after which pytest
+    still runs fixture teardown; by default SIGTERM ends Python without any cleanup."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 @pytest.fixture(scope="session")
 def kube_cluster(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Cluster]:
-    """The API server for the whole test session; stopped (processes gone) at the end."""
+    """The API server for the whole test session, stopped (processes gone) at the end.
+
+    Cleanup also happens on test failures, Ctrl-C and SIGTERM; if pytest is SIGKILLed,
+    the kernel SIGKILLs etcd and kube-apiserver (started with detach=False).
+    """
     state_dir = tmp_path_factory.mktemp("devcluster") / "state"
-    cluster = open_cluster(state_dir, progress=_Progress(request.config))
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
+    with _sigterm_runs_teardown():
+        cluster = open_cluster(state_dir, detach=False, progress=_Progress(request.config))
+        try:
+            yield cluster
+        finally:
+            cluster.stop()
 
 
 @pytest.fixture(scope="session")

@@ -74,12 +74,13 @@ def open_cluster(
     state_dir: Path | None = None,
     *,
     env: Mapping[str, str] | None = None,
+    detach: bool = True,
     progress: Progress = stderr_progress,
 ) -> Cluster:
     """Start a local control plane, or connect to the existing cluster when asked.
 
     The returned object's stop() stops what was started (nothing, for an existing
-    cluster) and removes state_dir.
+    cluster) and removes state_dir. detach: see ControlPlane.
     """
     env = dict(os.environ if env is None else env)
     if use_existing_cluster(env):
@@ -99,7 +100,7 @@ def open_cluster(
         )
         return cluster
     toolchain = resolve_toolchain(ALL_TOOLS, env=env, progress=progress)
-    return ControlPlane(state_dir, toolchain=toolchain, progress=progress).start()
+    return ControlPlane(state_dir, toolchain=toolchain, detach=detach, progress=progress).start()
 
 
 def _claim_state_dir(state_dir: Path) -> None:

@@ -154,9 +154,11 @@ def user_kubeconfig_name(user: str) -> str:
 class ControlPlane:
     """A local etcd + kube-apiserver. Use as a context manager, or start()/stop().
 
-    With state_dir=None a temporary directory is used. The processes are detached (their
-    own session), so a ControlPlane started by one command can be stopped by another via
-    ControlPlane.attach(state_dir).stop().
+    With state_dir=None a temporary directory is used. The processes run in their own
+    session. With detach=True (the default, for `up`) they outlive this Python process and
+    are stopped by a later ControlPlane.attach(state_dir).stop(). With detach=False (test
+    fixtures) they are also SIGKILLed by the kernel if the thread that called start()
+    dies without stopping them, e.g. when the test run is killed.
     """
 
     def __init__(
@@ -165,9 +167,11 @@ class ControlPlane:
         *,
         toolchain: Toolchain | None = None,
         start_timeout: float = DEFAULT_START_TIMEOUT,
+        detach: bool = True,
         progress: Progress = stderr_progress,
     ) -> None:
         self._requested_dir = state_dir
+        self._detach = detach
         self._layout: Layout | None = None
         self._toolchain = toolchain
         self._start_timeout = start_timeout
@@ -366,7 +370,9 @@ class ControlPlane:
 
     def _spawn(self, name: str, argv: list[str], ports: Ports) -> ProcessRecord:
         layout = self._require_layout()
-        popen, record = spawn(name, argv, layout.logs / f"{name}.log")
+        popen, record = spawn(
+            name, argv, layout.logs / f"{name}.log", die_with_parent=not self._detach
+        )
         self._records.append(record)
         self._popens[record.pid] = popen
         self._record_state(ports)  # recorded at once, so `down` can clean up a failed start
