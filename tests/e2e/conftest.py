@@ -78,12 +78,14 @@ def stack(
     aws = clients(emulator_process.url)
     registry = ModelRegistry(aws["sagemaker"])
     registry.create_group(GROUP)
+    marker = request.node.get_closest_marker("operator_settings")
+    settings = {**OPERATOR_SETTINGS, **(marker.kwargs if marker is not None else {})}
     operator = OperatorProcess(
         kubeconfig=operator_kubeconfig,
         aws_endpoint_url=emulator_process.url,
         log_file=tmp_path / "operator.log",
         namespaces=[namespace],
-        settings=OPERATOR_SETTINGS,
+        settings=settings,
     )
     operator.start()
     stack = Stack(
@@ -100,10 +102,12 @@ def stack(
         yield stack
     finally:
         _release_leftovers(kubectl, namespace)
-        operator.stop()
+        # A test may have replaced the operator (to restart it with other settings).
+        running = stack.operator
+        running.stop()
         report = getattr(request.node, "report_call", None)
         if report is not None and report.failed:
-            print(f"\n--- operator log ({operator.log_file}) ---\n{operator.logs()[-6000:]}")
+            print(f"\n--- operator log ({running.log_file}) ---\n{running.logs()[-6000:]}")
 
 
 def _release_leftovers(kubectl: Kubectl, namespace: str) -> None:
