@@ -50,6 +50,10 @@ test-unit: venv ## Fast tests: no API server, no emulator process
 test: lint tools ## Everything CI runs: lint, unit, emulator conformance, cluster and end-to-end tests
 	@$(BIN)/pytest $(PYTEST_ARGS)
 
+.PHONY: demo
+demo: tools ## Run the operator end to end on the local stack: approve, update, roll back, delete
+	@$(BIN)/python scripts/demo.py
+
 .PHONY: kube-up
 kube-up: tools ## Start a local kube-apiserver + etcd in the background; admin kubeconfig in .local/kubeconfig
 	@$(BIN)/python -m devcluster up --state-dir .local
