@@ -38,7 +38,7 @@ def test_stop_ends_every_process_frees_the_port_and_removes_files(
     kube_toolchain: Toolchain, tmp_path: Path
 ) -> None:
     state_dir = tmp_path / "plane"
-    plane = ControlPlane(state_dir, toolchain=kube_toolchain, progress=lambda _: None)
+    plane = ControlPlane(state_dir, toolchain=kube_toolchain, detach=False, progress=lambda _: None)
     with plane:
         records = plane.processes
         assert [r.name for r in records] == ["etcd", "kube-apiserver"]
@@ -63,7 +63,9 @@ def test_stop_runs_when_the_body_fails(kube_toolchain: Toolchain, tmp_path: Path
     seen: list[ProcessRecord] = []
 
     def body() -> None:
-        with ControlPlane(state_dir, toolchain=kube_toolchain, progress=lambda _: None) as plane:
+        with ControlPlane(
+            state_dir, toolchain=kube_toolchain, detach=False, progress=lambda _: None
+        ) as plane:
             seen.extend(plane.processes)
             raise RuntimeError("boom")
 
@@ -77,8 +79,12 @@ def test_stop_runs_when_the_body_fails(kube_toolchain: Toolchain, tmp_path: Path
 def test_a_second_start_on_a_running_state_dir_is_refused(
     kube_toolchain: Toolchain, tmp_path: Path
 ) -> None:
-    with ControlPlane(tmp_path / "s", toolchain=kube_toolchain, progress=lambda _: None) as first:
-        second = ControlPlane(tmp_path / "s", toolchain=kube_toolchain, progress=lambda _: None)
+    with ControlPlane(
+        tmp_path / "s", toolchain=kube_toolchain, detach=False, progress=lambda _: None
+    ) as first:
+        second = ControlPlane(
+            tmp_path / "s", toolchain=kube_toolchain, detach=False, progress=lambda _: None
+        )
         with pytest.raises(ControlPlaneError, match="already running"):
             second.start()
         assert first.is_running()

@@ -35,7 +35,7 @@ pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 @pytest.fixture
 def other_plane(kube_toolchain: Toolchain, tmp_path: Path) -> Iterator[ControlPlane]:
     with ControlPlane(
-        tmp_path / "other", toolchain=kube_toolchain, progress=lambda _: None
+        tmp_path / "other", toolchain=kube_toolchain, detach=False, progress=lambda _: None
     ) as plane:
         yield plane
 
