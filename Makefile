@@ -54,6 +54,11 @@ test: lint tools ## Everything CI runs: lint, unit, emulator conformance, cluste
 demo: tools ## Run the operator end to end on the local stack: approve, update, roll back, delete
 	@$(BIN)/python scripts/demo.py
 
+.PHONY: bench
+bench: tools ## Benchmarks: emulator throughput, then the operator (latency, API calls, memory)
+	@$(BIN)/python bench/emulator_throughput.py
+	@$(BIN)/python bench/operator_bench.py $(BENCH_ARGS)
+
 .PHONY: kube-up
 kube-up: tools ## Start a local kube-apiserver + etcd in the background; admin kubeconfig in .local/kubeconfig
 	@$(BIN)/python -m devcluster up --state-dir .local

@@ -1,0 +1,258 @@
+"""Operator benchmark: prints numbers, asserts nothing.
+
+On the local stack (kube-apiserver + etcd, the SageMaker emulator, the operator process at
+its default intervals):
+
+1. converge N ModelDeployments, each on its own model package group;
+2. steady state: SageMaker/Auto Scaling calls per deployment per minute, by action;
+3. latency from approving a version to the operator calling UpdateEndpoint, with the
+   registry poll alone and with the EventBridge->SQS event path;
+4. the operator's resident memory with N deployments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from devcluster import Kubectl, open_cluster
+from devstack.emulator import EmulatorControl, EmulatorProcess
+from devstack.install import OPERATOR_GROUPS, OPERATOR_USER, install
+from devstack.operator_process import FAKE_AWS_ENVIRONMENT, OperatorProcess
+from devstack.registry import ModelRegistry, PackageRef
+from model_deployment_operator.domain.naming import DeploymentRef, default_endpoint_name
+
+NAMESPACE = "bench"
+ROLE = "arn:aws:iam::123456789012:role/SageMakerExecution"
+STARTED = time.monotonic()
+
+
+def progress(message: str) -> None:
+    print(f"[{time.monotonic() - STARTED:7.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+def manifest(index: int) -> str:
+    return f"""
+apiVersion: sagemaker.mlops.dev/v1alpha1
+kind: ModelDeployment
+metadata:
+  name: model-{index}
+  namespace: {NAMESPACE}
+spec:
+  modelPackageGroupName: group-{index}
+  executionRoleArn: {ROLE}
+  endpoint:
+    instanceType: ml.m5.large
+  deletionPolicy: Retain
+---"""
+
+
+def endpoint_of(index: int) -> str:
+    return default_endpoint_name(DeploymentRef(NAMESPACE, f"model-{index}", ""))
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class Bench:
+    def __init__(
+        self, admin: Kubectl, emulator: EmulatorProcess, kubeconfig: Path, work: Path
+    ) -> None:
+        self.admin = admin
+        self.emulator = emulator
+        self.control: EmulatorControl = emulator.control
+        self.kubeconfig = kubeconfig
+        self.work = work
+        session = boto3.session.Session(
+            aws_access_key_id=FAKE_AWS_ENVIRONMENT["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=FAKE_AWS_ENVIRONMENT["AWS_SECRET_ACCESS_KEY"],
+            region_name=FAKE_AWS_ENVIRONMENT["AWS_REGION"],
+        )
+        config = Config(retries={"mode": "standard", "max_attempts": 10}, max_pool_connections=20)
+        self.sagemaker = session.client("sagemaker", endpoint_url=emulator.url, config=config)
+        self.sqs = session.client("sqs", endpoint_url=emulator.url, config=config)
+        self.registry = ModelRegistry(self.sagemaker)
+
+    def operator(self, name: str, settings: dict[str, str]) -> OperatorProcess:
+        return OperatorProcess(
+            kubeconfig=self.kubeconfig,
+            aws_endpoint_url=self.emulator.url,
+            log_file=self.work / f"{name}.log",
+            namespaces=[NAMESPACE],
+            settings=settings,
+        )
+
+    def ready_count(self) -> int:
+        listing = self.admin.json("get", "mdep", "-n", NAMESPACE)
+        ready = 0
+        for item in listing["items"]:
+            conditions = (item.get("status") or {}).get("conditions", [])
+            ready += any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
+        return ready
+
+    def wait_all_ready(self, count: int, timeout: float) -> float:
+        started = time.monotonic()
+        last = -1
+        while time.monotonic() - started < timeout:
+            ready = self.ready_count()
+            if ready != last:
+                progress(f"{ready}/{count} ModelDeployments Ready")
+                last = ready
+            if ready >= count:
+                return time.monotonic() - started
+            time.sleep(2)
+        msg = f"only {last}/{count} Ready after {timeout:.0f}s"
+        raise SystemExit(msg)
+
+    def time_until_updating(
+        self, endpoint: str, approve: Callable[[], None], limit: float
+    ) -> float:
+        approve()
+        approved = time.monotonic()
+        while time.monotonic() - approved < limit:
+            described = self.sagemaker.describe_endpoint(EndpointName=endpoint)
+            if described["EndpointStatus"] == "Updating":
+                return time.monotonic() - approved
+            time.sleep(0.05)
+        msg = f"{endpoint} was not updated within {limit:.0f}s of the approval"
+        raise SystemExit(msg)
+
+
+def steady_state(bench: Bench, count: int, minutes: float) -> dict[str, float]:
+    progress(f"steady state: counting calls for {minutes:g} minutes")
+    bench.control.reset_calls()
+    time.sleep(minutes * 60)
+    calls = bench.control.calls()
+    return {action: n / count / minutes for action, n in sorted(calls.items())}
+
+
+def latencies(
+    bench: Bench, packages: list[PackageRef], samples: int, limit: float, label: str
+) -> list[float]:
+    results: list[float] = []
+    for index in range(samples):
+        group = f"group-{index}"
+        nxt = bench.registry.register(group)
+        delay = bench.time_until_updating(
+            endpoint_of(index), partial(bench.registry.approve, nxt), limit
+        )
+        results.append(delay)
+        progress(f"{label}: approval of {group} v{nxt.version} -> UpdateEndpoint in {delay:.2f}s")
+        packages.append(nxt)
+    return results
+
+
+def describe(values: list[float]) -> str:
+    if not values:
+        return "n/a"
+    ordered = sorted(values)
+    p90 = ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
+    return (
+        f"median {statistics.median(values):.2f}s, p90 {p90:.2f}s, "
+        f"min {min(values):.2f}s, max {max(values):.2f}s (n={len(values)})"
+    )
+
+
+@contextmanager
+def stack(work: Path) -> Iterator[tuple[Kubectl, EmulatorProcess, Path]]:
+    with ExitStack() as exits:
+        progress("starting the local API server")
+        cluster = open_cluster(work / "cluster")
+        exits.callback(cluster.stop)
+        admin = Kubectl(cluster.kubectl_path, cluster.admin_kubeconfig, timeout=120)
+        install(admin)
+        kubeconfig = cluster.kubeconfig_for(
+            OPERATOR_USER, OPERATOR_GROUPS, out=work / "op.kubeconfig"
+        )
+        progress("starting the SageMaker emulator")
+        emulator = EmulatorProcess(
+            log_file=work / "emulator.log",
+            arguments=(
+                "--creating-seconds",
+                "5",
+                "--updating-seconds",
+                "5",
+                "--deleting-seconds",
+                "2",
+            ),
+        ).start()
+        exits.callback(emulator.stop)
+        yield admin, emulator, kubeconfig
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Operator benchmark (prints numbers).")
+    parser.add_argument("--deployments", type=int, default=100)
+    parser.add_argument("--steady-minutes", type=float, default=3.0)
+    parser.add_argument("--poll-samples", type=int, default=5)
+    parser.add_argument("--event-samples", type=int, default=10)
+    args = parser.parse_args()
+    count = args.deployments
+    work = Path(tempfile.mkdtemp(prefix="mdo-bench-"))
+    progress(f"work directory {work}")
+    report: dict[str, Any] = {}
+    with stack(work) as (admin, emulator, kubeconfig):
+        bench = Bench(admin, emulator, kubeconfig, work)
+        packages: list[PackageRef] = []
+        progress(f"registering and approving version 1 in {count} model package groups")
+        for index in range(count):
+            bench.registry.create_group(f"group-{index}")
+            packages.append(bench.registry.register(f"group-{index}", approval="Approved"))
+        admin("create", "namespace", NAMESPACE)
+        admin("apply", "-f", "-", input="".join(manifest(i) for i in range(count)))
+
+        with bench.operator("operator-default", {}) as operator:
+            progress("operator started with default settings (registry poll 60s)")
+            report["converge_seconds"] = bench.wait_all_ready(count, timeout=max(600, count * 3))
+            report["steady_calls_per_deployment_minute"] = steady_state(
+                bench, count, args.steady_minutes
+            )
+            report["rss_mib"] = rss_mib(operator.pid or 0)
+            report["poll_latency"] = latencies(bench, packages, args.poll_samples, 150, "poll")
+
+        queue = bench.sqs.create_queue(QueueName="registry-events")["QueueUrl"]
+        bench.control.request("PUT", "events", {"queueUrl": queue})
+        settings = {"registry_events_queue_url": queue}
+        with bench.operator("operator-events", settings):
+            progress("operator restarted with the SQS registry-event queue")
+            bench.wait_all_ready(count, timeout=600)
+            offset = args.poll_samples
+            report["event_latency"] = []
+            for index in range(offset, offset + args.event_samples):
+                pending = bench.registry.register(f"group-{index}")
+                delay = bench.time_until_updating(
+                    endpoint_of(index), partial(bench.registry.approve, pending), 60
+                )
+                progress(f"events: approval of group-{index} -> UpdateEndpoint in {delay:.2f}s")
+                report["event_latency"].append(delay)
+
+    steady = report["steady_calls_per_deployment_minute"]
+    print("\nmodel-deployment-operator benchmark")
+    print(f"  deployments:                         {count}")
+    print(f"  time for all to become Ready:        {report['converge_seconds']:.1f}s")
+    print(f"  operator resident memory:            {report['rss_mib']:.0f} MiB")
+    print(f"  steady-state calls/deployment/minute: {sum(steady.values()):.2f} in total")
+    for action, rate in steady.items():
+        print(f"      {action:<45} {rate:.3f}")
+    print(f"  approval -> UpdateEndpoint (poll):   {describe(report['poll_latency'])}")
+    print(f"  approval -> UpdateEndpoint (events): {describe(report['event_latency'])}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
