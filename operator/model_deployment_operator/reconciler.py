@@ -44,6 +44,7 @@ from model_deployment_operator.domain.observed import (
 )
 from model_deployment_operator.domain.planner import (
     Memory,
+    deployment_already_failed,
     Observation,
     plan_reconcile,
     plan_teardown,
@@ -531,7 +532,12 @@ class Reconciler:
             live_config.variant_name if live_config is not None else None
         ) or desired.variant_name
         key = (desired.spec.autoscaling, endpoint.config_name, variant)
-        update_pending = target is not None and target.config_name != endpoint.config_name
+        history = previous.history if previous is not None else ()
+        update_pending = (
+            target is not None
+            and target.config_name != endpoint.config_name
+            and not deployment_already_failed(history, target)
+        )
         verified = memory.scaling_verified
         if (
             not update_pending

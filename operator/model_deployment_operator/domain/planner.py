@@ -142,6 +142,12 @@ def _failed_attempt(history: Sequence[HistoryEntry], target: Target) -> HistoryE
     return last
 
 
+def deployment_already_failed(history: Sequence[HistoryEntry], target: Target) -> bool:
+    """True when the latest attempt was this target and failed in a way not worth repeating:
+    the planner will not start it again until the desired state changes."""
+    return _failed_attempt(history, target) is not None
+
+
 def _previous_deployment(history: Sequence[HistoryEntry], target: Target) -> HistoryEntry | None:
     return next(
         (
