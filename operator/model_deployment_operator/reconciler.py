@@ -44,8 +44,8 @@ from model_deployment_operator.domain.observed import (
 )
 from model_deployment_operator.domain.planner import (
     Memory,
-    deployment_already_failed,
     Observation,
+    deployment_already_failed,
     plan_reconcile,
     plan_teardown,
     settle_history,
