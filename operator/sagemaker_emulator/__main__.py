@@ -1,0 +1,7 @@
+"""``python -m sagemaker_emulator``."""
+
+import sys
+
+from sagemaker_emulator.cli import main
+
+sys.exit(main())

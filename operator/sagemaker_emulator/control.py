@@ -1,0 +1,199 @@
+"""The control API under ``/_emulator/``: health, reset, call counts, transition
+durations, registry status, events target and fault injection. Plain JSON over HTTP;
+documented in docs/emulator.md."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from typing import Any, Final
+
+from sagemaker_emulator import __version__
+from sagemaker_emulator.call_counts import CallCounts
+from sagemaker_emulator.errors import AwsError
+from sagemaker_emulator.events import deliver, queue_location
+from sagemaker_emulator.faults import (
+    DEFAULT_CREATE_FAILURE,
+    DEFAULT_UPDATE_FAILURE,
+    ApiFaults,
+    EndpointFailure,
+)
+from sagemaker_emulator.registry import set_package_status
+from sagemaker_emulator.state import PACKAGE_STATUSES, EmulatorState, EventsTarget
+from sagemaker_emulator.wire import Response, StartResponse, read_body
+
+Payload = dict[str, Any]
+Handler = Callable[[Payload], Payload]
+
+
+class ControlError(Exception):
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ControlApi:
+    def __init__(
+        self,
+        state: EmulatorState,
+        faults: ApiFaults,
+        counts: CallCounts,
+        reset_delegated: Callable[[], None],
+    ) -> None:
+        self._state = state
+        self._faults = faults
+        self._counts = counts
+        self._reset_delegated = reset_delegated
+        self._routes: Final[dict[tuple[str, str], Handler]] = {
+            ("GET", "health"): self._health,
+            ("POST", "reset"): self._reset,
+            ("GET", "calls"): lambda _: self._counts.snapshot(),
+            ("DELETE", "calls"): self._reset_calls,
+            ("GET", "durations"): lambda _: self._state.settings.durations.to_json(),
+            ("PUT", "durations"): self._set_durations,
+            ("GET", "model-packages/initial-status"): self._initial_status,
+            ("PUT", "model-packages/initial-status"): self._set_initial_status,
+            ("PUT", "model-packages/status"): self._set_package_status,
+            ("GET", "events"): self._events,
+            ("PUT", "events"): self._set_events,
+            ("DELETE", "events"): self._clear_events,
+            ("GET", "faults"): self._describe_faults,
+            ("DELETE", "faults"): self._clear_faults,
+            ("POST", "faults/api"): self._add_api_fault,
+            ("POST", "faults/endpoint-create"): self._fail_next_create,
+            ("POST", "faults/endpoint-update"): self._fail_next_update,
+        }
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        route = environ.get("PATH_INFO", "").removeprefix("/_emulator/").strip("/")
+        handler = self._routes.get((environ.get("REQUEST_METHOD", "GET"), route))
+        try:
+            if handler is None:
+                raise ControlError(
+                    f"No control endpoint {environ.get('REQUEST_METHOD')} /_emulator/{route}", 404
+                )
+            body = read_body(environ)
+            payload = json.loads(body) if body.strip() else {}
+            if not isinstance(payload, dict):
+                raise ControlError("The request body must be a JSON object.")
+            result = handler(payload)
+            status = 200
+        except ControlError as error:
+            result, status = {"error": str(error)}, error.status
+        except (ValueError, KeyError, TypeError, AwsError) as error:
+            result, status = {"error": str(error)}, 400
+        body_out = json.dumps(result).encode()
+        return Response(status, (("Content-Type", "application/json"),), body_out).send(
+            start_response
+        )
+
+    # ------------------------------------------------------------------ basics
+
+    def _health(self, _: Payload) -> Payload:
+        return {"status": "ok", "version": __version__}
+
+    def _reset(self, _: Payload) -> Payload:
+        self._state.reset()
+        self._faults.clear()
+        self._counts.reset()
+        self._reset_delegated()
+        return {"reset": True}
+
+    def _reset_calls(self, _: Payload) -> Payload:
+        self._counts.reset()
+        return self._counts.snapshot()
+
+    def _set_durations(self, payload: Payload) -> Payload:
+        with self._state.lock:
+            settings = self._state.settings
+            durations = settings.durations.merged(payload)
+            self._state.settings = replace(settings, durations=durations)
+        return durations.to_json()
+
+    # ------------------------------------------------------------------ registry
+
+    def _initial_status(self, _: Payload) -> Payload:
+        return {"status": self._state.settings.initial_package_status}
+
+    def _set_initial_status(self, payload: Payload) -> Payload:
+        status = payload["status"]
+        if status not in PACKAGE_STATUSES:
+            raise ControlError(f"status must be one of {list(PACKAGE_STATUSES)}")
+        with self._state.lock:
+            self._state.settings = replace(self._state.settings, initial_package_status=status)
+        return {"status": status}
+
+    def _set_package_status(self, payload: Payload) -> Payload:
+        with self._state.lock:
+            call = set_package_status(self._state, payload["modelPackageArn"], payload["status"])
+            target = self._state.settings.events_target
+        deliver(target, call.outbox)
+        return {"modelPackageArn": payload["modelPackageArn"], "status": payload["status"]}
+
+    # ------------------------------------------------------------------ events
+
+    def _events(self, _: Payload) -> Payload:
+        target = self._state.settings.events_target
+        if target is None:
+            return {"queueUrl": None, "region": None}
+        return {"queueUrl": target.queue_url, "region": target.region}
+
+    def _set_events(self, payload: Payload) -> Payload:
+        queue_url = payload["queueUrl"]
+        queue_location(queue_url)  # refuse what is not a queue URL
+        target = EventsTarget(queue_url, payload.get("region"))
+        with self._state.lock:
+            self._state.settings = replace(self._state.settings, events_target=target)
+        return self._events({})
+
+    def _clear_events(self, _: Payload) -> Payload:
+        with self._state.lock:
+            self._state.settings = replace(self._state.settings, events_target=None)
+        return self._events({})
+
+    # ------------------------------------------------------------------ faults
+
+    def _describe_faults(self, _: Payload) -> Payload:
+        with self._state.lock:
+            endpoint = self._state.endpoint_faults.describe()
+        return {"api": self._faults.describe(), **endpoint}
+
+    def _clear_faults(self, _: Payload) -> Payload:
+        self._faults.clear()
+        with self._state.lock:
+            self._state.endpoint_faults.clear()
+        return self._describe_faults({})
+
+    def _add_api_fault(self, payload: Payload) -> Payload:
+        error = payload.get("error", "throttling")
+        if error not in ("throttling", "server-error"):
+            raise ControlError("error must be 'throttling' or 'server-error'")
+        actions = payload.get("actions") or []
+        if not isinstance(actions, list) or not all(isinstance(a, str) for a in actions):
+            raise ControlError("actions must be a list of 'Action' or 'service.Action' strings")
+        rule = self._faults.add(
+            error=error,
+            actions=frozenset(actions),
+            count=payload.get("count"),
+            probability=payload.get("probability"),
+            status=payload.get("status"),
+            seed=int(payload.get("seed", 0)),
+        )
+        return rule.describe()
+
+    def _fail_next_create(self, payload: Payload) -> Payload:
+        failure = EndpointFailure(
+            payload.get("endpointName"), payload.get("failureReason") or DEFAULT_CREATE_FAILURE
+        )
+        with self._state.lock:
+            self._state.endpoint_faults.fail_next_create(failure)
+        return self._describe_faults({})
+
+    def _fail_next_update(self, payload: Payload) -> Payload:
+        failure = EndpointFailure(
+            payload.get("endpointName"), payload.get("failureReason") or DEFAULT_UPDATE_FAILURE
+        )
+        with self._state.lock:
+            self._state.endpoint_faults.fail_next_update(failure)
+        return self._describe_faults({})

@@ -1,0 +1,167 @@
+"""SageMaker EndpointConfigs: immutable descriptions of an endpoint's variants."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Final
+
+from sagemaker_emulator.arns import sagemaker_arn
+from sagemaker_emulator.context import Call, Params, Result
+from sagemaker_emulator.errors import AwsError, validation_error
+from sagemaker_emulator.listing import Listed, list_page, with_token
+from sagemaker_emulator.models import model_not_found
+from sagemaker_emulator.records import EndpointConfig, VariantSpec
+from sagemaker_emulator.state import Partition
+from sagemaker_emulator.tagging import set_initial_tags
+
+SERVERLESS_MEMORY_SIZES: Final = frozenset({1024, 2048, 3072, 4096, 5120, 6144})
+
+_ECHOED_FIELDS: Final = (
+    "DataCaptureConfig",
+    "KmsKeyId",
+    "AsyncInferenceConfig",
+    "ExplainerConfig",
+    "ShadowProductionVariants",
+    "ExecutionRoleArn",
+    "VpcConfig",
+    "EnableNetworkIsolation",
+    "MetricsConfig",
+)
+
+
+def config_arn(partition: Partition, name: str) -> str:
+    return sagemaker_arn(partition.region, partition.account_id, "endpoint-config", name)
+
+
+def config_not_found(partition: Partition, name: str) -> AwsError:
+    return validation_error(
+        f'Could not find endpoint configuration "{config_arn(partition, name)}".'
+    )
+
+
+def _variant(partition: Partition, raw: dict[str, Any]) -> VariantSpec:
+    name = raw["VariantName"]
+    if raw["ModelName"].lower() not in partition.models:
+        raise model_not_found(partition, raw["ModelName"])
+    serverless = raw.get("ServerlessConfig")
+    instance_type = raw.get("InstanceType")
+    if serverless is not None:
+        if instance_type is not None or raw.get("InitialInstanceCount") is not None:
+            raise validation_error(
+                f"Variant {name}: ServerlessConfig cannot be combined with InstanceType or "
+                "InitialInstanceCount."
+            )
+        if serverless["MemorySizeInMB"] not in SERVERLESS_MEMORY_SIZES:
+            raise validation_error(
+                f"Variant {name}: MemorySizeInMB must be one of {sorted(SERVERLESS_MEMORY_SIZES)}."
+            )
+        provisioned = serverless.get("ProvisionedConcurrency")
+        if provisioned is not None and provisioned > serverless["MaxConcurrency"]:
+            raise validation_error(
+                f"Variant {name}: ProvisionedConcurrency must not exceed MaxConcurrency."
+            )
+    elif instance_type is None or raw.get("InitialInstanceCount") is None:
+        raise validation_error(
+            f"Variant {name}: specify InstanceType and InitialInstanceCount, or ServerlessConfig."
+        )
+    echo = copy.deepcopy(raw)
+    echo.setdefault("InitialVariantWeight", 1.0)
+    return VariantSpec(
+        name=name,
+        model_name=raw["ModelName"],
+        instance_type=instance_type,
+        initial_instance_count=raw.get("InitialInstanceCount"),
+        initial_weight=float(echo["InitialVariantWeight"]),
+        serverless=copy.deepcopy(serverless),
+        echo=echo,
+    )
+
+
+def create_endpoint_config(call: Call, params: Params) -> Result:
+    partition = call.partition
+    name = params["EndpointConfigName"]
+    arn = config_arn(partition, name)
+    if name.lower() in partition.endpoint_configs:
+        raise validation_error(f'Cannot create already existing endpoint configuration "{arn}".')
+    variants = tuple(_variant(partition, raw) for raw in params["ProductionVariants"])
+    names = [v.name for v in variants]
+    if len(set(names)) != len(names):
+        raise validation_error("Variant names must be unique within an endpoint configuration.")
+    shadows = params.get("ShadowProductionVariants")
+    if shadows and (len(variants) != 1 or len(shadows) != 1):
+        raise validation_error(
+            "An endpoint configuration with ShadowProductionVariants must have exactly one "
+            "production variant and one shadow variant."
+        )
+    partition.endpoint_configs[name.lower()] = EndpointConfig(
+        name=name,
+        arn=arn,
+        created_at=call.now,
+        sequence=call.state.next_sequence(),
+        variants=variants,
+        echo={k: copy.deepcopy(params[k]) for k in _ECHOED_FIELDS if k in params},
+    )
+    set_initial_tags(partition, arn, params.get("Tags"))
+    return {"EndpointConfigArn": arn}
+
+
+def find_config(partition: Partition, name: str) -> EndpointConfig:
+    config = partition.endpoint_configs.get(name.lower())
+    if config is None:
+        raise config_not_found(partition, name)
+    return config
+
+
+def describe_endpoint_config(call: Call, params: Params) -> Result:
+    config = find_config(call.partition, params["EndpointConfigName"])
+    return {
+        "EndpointConfigName": config.name,
+        "EndpointConfigArn": config.arn,
+        "ProductionVariants": [copy.deepcopy(dict(v.echo)) for v in config.variants],
+        "CreationTime": config.created_at,
+        **copy.deepcopy(dict(config.echo)),
+    }
+
+
+def list_endpoint_configs(call: Call, params: Params) -> Result:
+    page = list_page(
+        list(call.partition.endpoint_configs.values()),
+        params,
+        Listed[EndpointConfig](
+            name=lambda c: c.name, created_at=lambda c: c.created_at, sequence=lambda c: c.sequence
+        ),
+        scope="ListEndpointConfigs",
+        default_order="Descending",
+    )
+    return with_token(
+        {
+            "EndpointConfigs": [
+                {
+                    "EndpointConfigName": c.name,
+                    "EndpointConfigArn": c.arn,
+                    "CreationTime": c.created_at,
+                }
+                for c in page.items
+            ]
+        },
+        page,
+    )
+
+
+def delete_endpoint_config(call: Call, params: Params) -> Result:
+    """Allowed even while an endpoint uses the config, as on AWS; the endpoint's next
+    update then fails with "Could not find endpoint configuration" (reference §1)."""
+    partition = call.partition
+    config = partition.endpoint_configs.pop(params["EndpointConfigName"].lower(), None)
+    if config is None:
+        raise config_not_found(partition, params["EndpointConfigName"])
+    partition.tags.pop(config.arn, None)
+    return {}
+
+
+OPERATIONS: Final = {
+    "CreateEndpointConfig": create_endpoint_config,
+    "DescribeEndpointConfig": describe_endpoint_config,
+    "ListEndpointConfigs": list_endpoint_configs,
+    "DeleteEndpointConfig": delete_endpoint_config,
+}

@@ -1,0 +1,197 @@
+"""Faults injected on demand through the control API.
+
+Two families:
+
+* API faults answer a matching call with an error instead of serving it: ThrottlingException
+  "Rate exceeded" (HTTP 400, reference §7) or a 5xx. A rule matches chosen actions (or all)
+  and fires for the next N matching calls, or for a fraction of them drawn from a seeded RNG.
+* Endpoint faults make the next CreateEndpoint end ``Failed``, or the next UpdateEndpoint
+  roll back to the old config with ``FailureReason`` set, the way AWS fails (reference §1).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass, field
+from itertools import count
+from typing import Any, Final, Literal
+
+from sagemaker_emulator.errors import AwsError, throttling
+
+ErrorKind = Literal["throttling", "server-error"]
+
+_SERVER_ERRORS: Final = {
+    500: ("InternalFailure", "The request processing has failed because of an unknown error."),
+    502: ("BadGateway", "Bad Gateway"),
+    503: ("ServiceUnavailable", "The service is unavailable. Please try again later."),
+    504: ("GatewayTimeout", "Gateway Timeout"),
+}
+
+DEFAULT_CREATE_FAILURE: Final = (
+    "The primary container for production variant AllTraffic did not pass the ping health "
+    "check. Please check CloudWatch logs for this endpoint. (injected by the emulator)"
+)
+DEFAULT_UPDATE_FAILURE: Final = (
+    "The primary container for production variant AllTraffic did not pass the ping health "
+    "check during the update; the endpoint was rolled back to its previous endpoint "
+    "configuration. (injected by the emulator)"
+)
+
+
+@dataclass
+class ApiFaultRule:
+    """One injected-error rule. ``actions`` holds ``service.Action`` or bare ``Action``
+    strings; empty means every AWS call. Exactly one of ``remaining`` (next N calls) and
+    ``probability`` (with its own seeded RNG) is set."""
+
+    rule_id: int
+    error: ErrorKind
+    status: int
+    actions: frozenset[str]
+    remaining: int | None
+    probability: float | None
+    seed: int
+    rng: random.Random = field(repr=False)
+
+    def matches(self, service: str, action: str) -> bool:
+        return not self.actions or action in self.actions or f"{service}.{action}" in self.actions
+
+    def to_error(self) -> AwsError:
+        if self.error == "throttling":
+            return throttling()
+        code, message = _SERVER_ERRORS[self.status]
+        return AwsError(code, message, self.status)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "id": self.rule_id,
+            "error": self.error,
+            "status": self.status,
+            "actions": sorted(self.actions),
+            "count": self.remaining,
+            "probability": self.probability,
+            "seed": self.seed,
+        }
+
+
+class ApiFaults:
+    """Thread-safe set of API fault rules, checked once per AWS call."""
+
+    def __init__(self) -> None:
+        self._rules: list[ApiFaultRule] = []
+        self._lock = threading.Lock()
+        self._ids = count(1)
+
+    def add(
+        self,
+        *,
+        error: ErrorKind,
+        actions: frozenset[str],
+        count: int | None,
+        probability: float | None,
+        status: int | None = None,
+        seed: int = 0,
+    ) -> ApiFaultRule:
+        if (count is None) == (probability is None):
+            raise ValueError("give exactly one of 'count' and 'probability'")
+        if count is not None and count < 1:
+            raise ValueError("'count' must be at least 1")
+        if probability is not None and not 0.0 < probability <= 1.0:
+            raise ValueError("'probability' must be in (0, 1]")
+        if error == "throttling":
+            status = 400
+        elif status is None:
+            status = 500
+        elif status not in _SERVER_ERRORS:
+            raise ValueError(f"'status' must be one of {sorted(_SERVER_ERRORS)}")
+        with self._lock:
+            rule = ApiFaultRule(
+                rule_id=next(self._ids),
+                error=error,
+                status=status,
+                actions=actions,
+                remaining=count,
+                probability=probability,
+                seed=seed,
+                rng=random.Random(seed),  # noqa: S311 - fault injection, not cryptography
+            )
+            self._rules.append(rule)
+            return rule
+
+    def check(self, service: str, action: str) -> AwsError | None:
+        """The error to answer this call with, if a rule fires for it."""
+        if not self._rules:  # the common case: no lock taken
+            return None
+        with self._lock:
+            for rule in self._rules:
+                if not rule.matches(service, action):
+                    continue
+                if rule.remaining is not None:
+                    rule.remaining -= 1
+                    if rule.remaining == 0:
+                        self._rules.remove(rule)
+                    return rule.to_error()
+                if rule.probability is not None and rule.rng.random() < rule.probability:
+                    return rule.to_error()
+        return None
+
+    def describe(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [rule.describe() for rule in self._rules]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rules.clear()
+
+
+@dataclass(frozen=True)
+class EndpointFailure:
+    """A pending create or update failure; ``endpoint_name`` None matches any endpoint."""
+
+    endpoint_name: str | None
+    failure_reason: str
+
+    def matches(self, endpoint_name: str) -> bool:
+        return self.endpoint_name is None or self.endpoint_name.lower() == endpoint_name.lower()
+
+
+class EndpointFaults:
+    """Queued endpoint failures. Guarded by the emulator's state lock, like the endpoints."""
+
+    def __init__(self) -> None:
+        self._creates: list[EndpointFailure] = []
+        self._updates: list[EndpointFailure] = []
+
+    def fail_next_create(self, failure: EndpointFailure) -> None:
+        self._creates.append(failure)
+
+    def fail_next_update(self, failure: EndpointFailure) -> None:
+        self._updates.append(failure)
+
+    def take_create_failure(self, endpoint_name: str) -> str | None:
+        return _take(self._creates, endpoint_name)
+
+    def take_update_failure(self, endpoint_name: str) -> str | None:
+        return _take(self._updates, endpoint_name)
+
+    def clear(self) -> None:
+        self._creates.clear()
+        self._updates.clear()
+
+    def describe(self) -> dict[str, list[dict[str, Any]]]:
+        def rows(failures: list[EndpointFailure]) -> list[dict[str, Any]]:
+            return [
+                {"endpointName": f.endpoint_name, "failureReason": f.failure_reason}
+                for f in failures
+            ]
+
+        return {"endpointCreate": rows(self._creates), "endpointUpdate": rows(self._updates)}
+
+
+def _take(queue: list[EndpointFailure], endpoint_name: str) -> str | None:
+    for failure in queue:
+        if failure.matches(endpoint_name):
+            queue.remove(failure)
+            return failure.failure_reason
+    return None

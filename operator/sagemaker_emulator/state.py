@@ -1,0 +1,150 @@
+"""Everything the emulator remembers, partitioned by account and region like AWS.
+
+One re-entrant lock guards all SageMaker and Application Auto Scaling state: operations
+touch several stores at once (DeleteEndpoint deregisters scalable targets, UpdateEndpoint
+checks them), and each operation is short, so one lock is both simplest and fast enough.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from itertools import count
+from typing import Any, Final
+
+from sagemaker_emulator.clock import Clock
+from sagemaker_emulator.faults import EndpointFaults
+from sagemaker_emulator.lifecycle import Endpoint
+from sagemaker_emulator.records import (
+    EndpointConfig,
+    Model,
+    ModelPackage,
+    ModelPackageGroup,
+    ScalableTarget,
+    ScalingPolicy,
+)
+
+PACKAGE_STATUSES: Final = ("Pending", "InProgress", "Completed", "Failed", "Deleting")
+
+
+@dataclass(frozen=True)
+class Durations:
+    """How long each endpoint transition takes, in seconds."""
+
+    creating: float = 3.0
+    updating: float = 3.0
+    deleting: float = 2.0
+
+    def to_json(self) -> dict[str, float]:
+        return {
+            "creatingSeconds": self.creating,
+            "updatingSeconds": self.updating,
+            "deletingSeconds": self.deleting,
+        }
+
+    def merged(self, changes: dict[str, Any]) -> Durations:
+        """These durations with the given ``*Seconds`` fields replaced."""
+        names = {"creatingSeconds": "creating", "updatingSeconds": "updating"}
+        names["deletingSeconds"] = "deleting"
+        unknown = set(changes) - set(names)
+        if unknown:
+            raise ValueError(f"unknown fields {sorted(unknown)}; expected {sorted(names)}")
+        values: dict[str, float] = {}
+        for key, value in changes.items():
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise ValueError(f"'{key}' must be a number of seconds >= 0")
+            values[names[key]] = float(value)
+        return replace(self, **values)
+
+
+@dataclass(frozen=True)
+class EventsTarget:
+    """Where model package state-change events go: an SQS queue in moto's backend."""
+
+    queue_url: str
+    region: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    durations: Durations = field(default_factory=Durations)
+    initial_package_status: str = "Completed"
+    events_target: EventsTarget | None = None
+
+
+class Partition:
+    """The objects of one account in one region."""
+
+    def __init__(self, account_id: str, region: str) -> None:
+        self.account_id = account_id
+        self.region = region
+        # Keys are lower-cased names: SageMaker names are unique regardless of case, and
+        # ARNs (which are lower-cased) would collide otherwise.
+        self.groups: dict[str, ModelPackageGroup] = {}
+        self.packages: dict[str, ModelPackage] = {}  # by lower-cased ARN
+        self.client_tokens: dict[str, str] = {}  # CreateModelPackage ClientToken -> ARN
+        self.models: dict[str, Model] = {}
+        self.endpoint_configs: dict[str, EndpointConfig] = {}
+        self.endpoints: dict[str, Endpoint] = {}
+        self.tags: dict[str, dict[str, str]] = {}  # by lower-cased ARN
+        self.scalable_targets: dict[tuple[str, str], ScalableTarget] = {}
+        self.scaling_policies: dict[tuple[str, str, str], ScalingPolicy] = {}
+
+    def endpoint(self, name: str, now: float) -> Endpoint | None:
+        """The endpoint, with completed transitions applied (a finished delete removes it)."""
+        key = name.lower()
+        endpoint = self.endpoints.get(key)
+        if endpoint is not None and endpoint.settle(now):
+            self.forget_endpoint(key)
+            return None
+        return endpoint
+
+    def all_endpoints(self, now: float) -> Iterator[Endpoint]:
+        for key in list(self.endpoints):
+            endpoint = self.endpoint(key, now)
+            if endpoint is not None:
+                yield endpoint
+
+    def forget_endpoint(self, key: str) -> None:
+        endpoint = self.endpoints.pop(key)
+        self.tags.pop(endpoint.arn, None)
+
+    def targets_of_endpoint(self, endpoint_name: str) -> list[ScalableTarget]:
+        key = endpoint_name.lower()
+        return [t for t in self.scalable_targets.values() if t.endpoint_key == key]
+
+    def deregister_target(self, target: ScalableTarget) -> None:
+        """Remove a scalable target and its scaling policies (reference §3)."""
+        self.scalable_targets.pop((target.endpoint_key, target.variant_name), None)
+        for key in [k for k in self.scaling_policies if k[1] == target.resource_id]:
+            del self.scaling_policies[key]
+
+
+class EmulatorState:
+    def __init__(self, clock: Clock, settings: Settings) -> None:
+        self.lock = threading.RLock()
+        self.clock = clock
+        self._startup_settings = settings
+        self.settings = settings
+        self.endpoint_faults = EndpointFaults()
+        self._partitions: dict[tuple[str, str], Partition] = {}
+        self._sequence = count(1)
+
+    def partition(self, account_id: str, region: str) -> Partition:
+        key = (account_id, region)
+        partition = self._partitions.get(key)
+        if partition is None:
+            partition = self._partitions[key] = Partition(account_id, region)
+        return partition
+
+    def next_sequence(self) -> int:
+        """A global creation counter: a tie-breaker for objects created in the same instant."""
+        return next(self._sequence)
+
+    def reset(self) -> None:
+        """Forget every object and go back to the start-up settings."""
+        with self.lock:
+            self._partitions.clear()
+            self.settings = self._startup_settings
+            self.endpoint_faults = EndpointFaults()
