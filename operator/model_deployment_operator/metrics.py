@@ -1,4 +1,4 @@
-"""Prometheus metrics. Served by `model-deployment-operator run --metrics-port`."""
+"""Prometheus metrics. Served by `model-deployment-operator run --metrics-bind HOST:PORT`."""
 
 from __future__ import annotations
 

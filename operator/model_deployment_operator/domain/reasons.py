@@ -12,7 +12,6 @@ class Reason(StrEnum):
     ENDPOINT_DELETING = "EndpointDeleting"
     REPLACING_FAILED_ENDPOINT = "ReplacingFailedEndpoint"
     ADOPTING_ENDPOINT = "AdoptingEndpoint"
-    APPLYING_AUTOSCALING = "ApplyingAutoscaling"
     PINNED_VERSION_NOT_READY = "PinnedVersionNotReady"
     SAGEMAKER_UNAVAILABLE = "SageMakerUnavailable"
     # Stalled=True: someone has to act (approve a version, fix the spec, fix IAM)

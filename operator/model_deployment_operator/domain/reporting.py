@@ -126,7 +126,7 @@ def verdict_for_error(error: SageMakerCallError, doing: str, retry_seconds: floa
             )
         case FailureKind.REJECTED:
             return blocked(
-                Reason.INVALID_SPEC,
+                Reason.SAGEMAKER_REJECTED,
                 f"SageMaker rejected {doing} ({detail}). Fix the ModelDeployment spec or the "
                 "model package; this target is not retried until the desired state changes",
             )

@@ -176,7 +176,7 @@ def test_rejected_create_is_recorded_as_failed_attempt() -> None:
     assert kinds(status) == {"Ready": "False", "Stalled": "True"}
     stalled = status.condition(ConditionType.STALLED)
     assert stalled is not None
-    assert stalled.reason == Reason.INVALID_SPEC
+    assert stalled.reason == Reason.SAGEMAKER_REJECTED
     assert "Could not assume role" in stalled.message
     # The next tick does not try again.
     again = plan_reconcile(desired(), observation, Memory(history=status.history))
@@ -244,7 +244,7 @@ def test_status_with_verdict_keeps_the_last_report() -> None:
         (FailureKind.TRANSIENT, VerdictKind.UNAVAILABLE, Reason.SAGEMAKER_UNAVAILABLE),
         (FailureKind.BUSY, VerdictKind.PROGRESSING, Reason.ENDPOINT_UPDATING),
         (FailureKind.ACCESS_DENIED, VerdictKind.BLOCKED, Reason.ACCESS_DENIED),
-        (FailureKind.REJECTED, VerdictKind.BLOCKED, Reason.INVALID_SPEC),
+        (FailureKind.REJECTED, VerdictKind.BLOCKED, Reason.SAGEMAKER_REJECTED),
     ],
 )
 def test_error_kinds_map_to_verdicts(
