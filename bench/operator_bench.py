@@ -13,6 +13,7 @@ its default intervals):
 from __future__ import annotations
 
 import argparse
+import random
 import statistics
 import sys
 import tempfile
@@ -133,7 +134,14 @@ class Bench:
         raise SystemExit(msg)
 
 
-def steady_state(bench: Bench, count: int, minutes: float) -> dict[str, float]:
+def steady_state(
+    bench: Bench, count: int, minutes: float, warmup_minutes: float
+) -> dict[str, float]:
+    # Deployments that converged together poll in step; the jitter spreads them over a few
+    # intervals, as in a long-running operator. Counting straight away would measure the
+    # phase of that one synchronized wave instead of the rate.
+    progress(f"warming up for {warmup_minutes:g} minutes so the polls fall out of step")
+    time.sleep(warmup_minutes * 60)
     progress(f"steady state: counting calls for {minutes:g} minutes")
     bench.control.reset_calls()
     time.sleep(minutes * 60)
@@ -142,17 +150,22 @@ def steady_state(bench: Bench, count: int, minutes: float) -> dict[str, float]:
 
 
 def latencies(
-    bench: Bench, packages: list[PackageRef], samples: int, limit: float, label: str
+    bench: Bench, packages: list[PackageRef], samples: int, poll_seconds: float
 ) -> list[float]:
+    # An approval lands at a random moment of a deployment's poll cycle. Approving right
+    # after the previous sample was detected would not: the deployments poll nearly in
+    # step, so every sample would wait almost a full interval.
+    phases = random.Random(7)  # noqa: S311 - sampling, not security
     results: list[float] = []
     for index in range(samples):
         group = f"group-{index}"
         nxt = bench.registry.register(group)
+        time.sleep(phases.uniform(0, poll_seconds))
         delay = bench.time_until_updating(
-            endpoint_of(index), partial(bench.registry.approve, nxt), limit
+            endpoint_of(index), partial(bench.registry.approve, nxt), poll_seconds * 2.5
         )
         results.append(delay)
-        progress(f"{label}: approval of {group} v{nxt.version} -> UpdateEndpoint in {delay:.2f}s")
+        progress(f"poll: approval of {group} v{nxt.version} -> UpdateEndpoint in {delay:.2f}s")
         packages.append(nxt)
     return results
 
@@ -199,6 +212,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="Operator benchmark (prints numbers).")
     parser.add_argument("--deployments", type=int, default=100)
     parser.add_argument("--steady-minutes", type=float, default=3.0)
+    parser.add_argument("--warmup-minutes", type=float, default=2.0)
     parser.add_argument("--poll-samples", type=int, default=5)
     parser.add_argument("--event-samples", type=int, default=10)
     args = parser.parse_args()
@@ -220,10 +234,10 @@ def main() -> int:
             progress("operator started with default settings (registry poll 60s)")
             report["converge_seconds"] = bench.wait_all_ready(count, timeout=max(600, count * 3))
             report["steady_calls_per_deployment_minute"] = steady_state(
-                bench, count, args.steady_minutes
+                bench, count, args.steady_minutes, args.warmup_minutes
             )
             report["rss_mib"] = rss_mib(operator.pid or 0)
-            report["poll_latency"] = latencies(bench, packages, args.poll_samples, 150, "poll")
+            report["poll_latency"] = latencies(bench, packages, args.poll_samples, poll_seconds=60)
 
         queue = bench.sqs.create_queue(QueueName="registry-events")["QueueUrl"]
         bench.control.request("PUT", "events", {"queueUrl": queue})
