@@ -81,12 +81,24 @@ def server_dry_run(kubectl: Kubectl, documents: Documents) -> str:
     )
 
 
+CLUSTER_RBAC_KINDS = ("ClusterRole", "ClusterRoleBinding")
+
+
 def into_namespace(documents: Documents, namespace: str) -> Documents:
-    """Move what the manifests put in mdo-system into a test namespace."""
+    """Move what the manifests put in mdo-system into a test namespace.
+
+    Cluster-wide RBAC objects get the namespace as a name suffix: the end-to-end tests
+    install the real ones on the same API server, and a binding whose subjects differ
+    would be a server-side apply conflict rather than a validation result."""
     moved = copy.deepcopy(documents)
     for doc in moved:
         if doc["metadata"].get("namespace") == OPERATOR_NAMESPACE:
             doc["metadata"]["namespace"] = namespace
+        if doc["kind"] in CLUSTER_RBAC_KINDS:
+            doc["metadata"]["name"] += f"-{namespace}"
+        role_ref = doc.get("roleRef", {})
+        if role_ref.get("kind") == "ClusterRole":
+            role_ref["name"] += f"-{namespace}"
         for subject in doc.get("subjects", []):
             if subject.get("namespace") == OPERATOR_NAMESPACE:
                 subject["namespace"] = namespace
