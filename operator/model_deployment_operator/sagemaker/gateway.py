@@ -66,8 +66,11 @@ PREDEFINED_METRIC: Final = "SageMakerVariantInvocationsPerInstance"
 
 def client_config(region: str, retry_mode: str, max_attempts: int, pool_size: int) -> Config:
     """botocore's own retry modes handle throttling and 5xx (standard: exponential backoff
-    with jitter; adaptive: plus a client-side rate limiter that slows down after throttles)."""
-    retries: Any = {"mode": retry_mode, "max_attempts": max_attempts}
+    with jitter; adaptive: plus a client-side rate limiter that slows down after throttles).
+
+    `max_attempts` counts the first attempt too, as AWS_MAX_ATTEMPTS does; botocore's own
+    `retries["max_attempts"]` would count retries only."""
+    retries: Any = {"mode": retry_mode, "total_max_attempts": max_attempts}
     return Config(
         region_name=region,
         retries=retries,
