@@ -96,6 +96,11 @@ class Demo:
                 say(f"Ready={ready['status']} {ready['reason']}: {ready['message']}")
             if ready is None or ready["reason"] != "Deployed":
                 return False
+            # Until the operator's next poll, a status from before a change still reads
+            # Deployed; wait until it names the version the endpoint serves.
+            live = ((self.resource().get("status") or {}).get("modelPackage") or {}).get("version")
+            if live != version:
+                return False
             return bool(invoke(self.runtime, ENDPOINT).get("modelPackageVersion") == version)
 
         wait_for(probe, f"version {version} serving")

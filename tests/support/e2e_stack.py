@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import boto3
 import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from devcluster import Kubectl
 from devstack.emulator import EmulatorControl
@@ -109,12 +110,24 @@ class Stack:
         return wait_for(probe, timeout=timeout, what=what)
 
     def wait_serving(self, name: str, version: int, timeout: float = 60) -> dict[str, Any]:
-        """Ready, and the endpoint answers from the given registry version."""
-        self.wait_condition(name, "Ready", reason="Deployed", timeout=timeout)
+        """The endpoint answers from the given registry version, and the status says so:
+        Ready (Deployed) with that version live. Either alone can run ahead of the other:
+        SageMaker switches before the operator's next poll, and a status from before a
+        rejection still reads Deployed."""
 
         def probe() -> dict[str, Any] | None:
-            answer = invoke(self.runtime, self.endpoint_name(name))
-            return answer if answer.get("modelPackageVersion") == version else None
+            try:
+                answer = invoke(self.runtime, self.endpoint_name(name))
+            except ClientError:  # not created yet, or not serving yet
+                return None
+            if answer.get("modelPackageVersion") != version:
+                return None
+            status = self.get(name).get("status") or {}
+            live = (status.get("modelPackage") or {}).get("version")
+            ready = {c["type"]: c for c in status.get("conditions", [])}.get("Ready") or {}
+            if live != version or ready.get("reason") != "Deployed":
+                return None
+            return answer
 
         return wait_for(probe, timeout=timeout, what=f"{name} serving version {version}")
 
