@@ -179,6 +179,7 @@ class ControlPlane:
         self._records: list[ProcessRecord] = []
         self._popens: dict[int, subprocess.Popen[bytes]] = {}
         self._server_url: str | None = None
+        self._ports: Ports | None = None
         self._kubectl: Path | None = None
         self._helm: Path | None = None
         self.startup_seconds: float | None = None
@@ -270,6 +271,7 @@ class ControlPlane:
             raise ControlPlaneError("this control plane is already started")
         started = time.monotonic()
         toolchain = self._toolchain or resolve_toolchain(ALL_TOOLS, progress=self._progress)
+        self._toolchain = toolchain
         self._kubectl, self._helm = toolchain.kubectl, toolchain.helm
         self._layout = self._prepare_state_dir()
         try:
@@ -301,6 +303,43 @@ class ControlPlane:
             remove_state_dir(self._layout.root)
         self._layout = None
         self._server_url = None
+        self._ports = None
+
+    def restart_apiserver(self, *, grace: float = 15.0) -> float:
+        """Stop kube-apiserver (SIGTERM, SIGKILL after `grace` seconds) and start it again
+        with the same flags, port, certificates and etcd; return how long it was down (from
+        the stop signal until /readyz answers again).
+
+        etcd keeps running, so every object survives and clients reconnect to the same URL,
+        as after an API server upgrade or crash. Only for a control plane this object
+        started: a handle from attach() does not know the tool paths and ports.
+        """
+        layout = self._require_layout()
+        toolchain, ports = self._toolchain, self._ports
+        if toolchain is None or ports is None:
+            raise ControlPlaneError(
+                "restart_apiserver() needs the ControlPlane object that started the server"
+            )
+        by_name = {r.name: r for r in self._records}
+        apiserver, etcd = by_name.get("kube-apiserver"), by_name.get("etcd")
+        if apiserver is None or etcd is None or not is_alive(etcd):
+            raise ControlPlaneError("cannot restart kube-apiserver: etcd is not running")
+        started = time.monotonic()
+        popen = self._popens.pop(apiserver.pid, None)
+        killed = terminate([apiserver], grace=grace, popens={apiserver.pid: popen} if popen else {})
+        if killed:
+            self._progress("    kube-apiserver needed SIGKILL to stop")
+        self._records.remove(apiserver)
+        deadline = time.monotonic() + self._start_timeout
+        restarted = self._spawn(
+            "kube-apiserver", apiserver_args(toolchain.kube_apiserver, layout, ports), ports
+        )
+        self._wait_http(restarted, self.admin_client(), "/readyz", deadline, [etcd])
+        down = time.monotonic() - started
+        self._progress(
+            f"    kube-apiserver restarted at {self.server_url} ({format_duration(down)} down)"
+        )
+        return down
 
     def _terminate(self) -> None:
         # kube-apiserver first, so it does not log etcd connection errors while stopping.
@@ -389,6 +428,7 @@ class ControlPlane:
             "kube-apiserver", apiserver_args(toolchain.kube_apiserver, layout, ports), ports
         )
         self._wait_etcd(etcd, ports, deadline, others=[apiserver])
+        self._ports = ports
         elapsed = format_duration(time.monotonic() - t0)
         self._progress(f"    etcd ready on {LOOPBACK}:{ports.etcd_client} ({elapsed})")
         self._server_url = f"https://{LOOPBACK}:{ports.apiserver}"
