@@ -50,13 +50,29 @@ def _started_event(
     action: CreateEndpoint | UpdateEndpoint, entry: HistoryEntry | None
 ) -> EventRecord:
     version = f"version {entry.version} " if entry is not None else ""
+    # A change made outside the operator is worth a Warning: someone has a process (or a
+    # habit) that fights the operator, and the history message says what was found.
+    trigger = entry.trigger if entry is not None else None
+    drift_note = entry.message if entry is not None else None
+    if isinstance(action, CreateEndpoint) and drift_note and trigger == Trigger.RECREATE:
+        return EventRecord(
+            EventType.WARNING,
+            "RecreatingEndpoint",
+            f"{drift_note}; creating it again with {version}(config {action.config_name})",
+        )
     if isinstance(action, CreateEndpoint):
         return EventRecord(
             EventType.NORMAL,
             "CreatingEndpoint",
             f"Creating endpoint {action.name} with {version}(config {action.config_name})",
         )
-    if entry is not None and entry.trigger == Trigger.ROLLBACK:
+    if drift_note and trigger == Trigger.DRIFT_CORRECTION:
+        return EventRecord(
+            EventType.WARNING,
+            "CorrectingDrift",
+            f"{drift_note}; moving it back to {version}(config {action.config_name})",
+        )
+    if trigger == Trigger.ROLLBACK:
         return EventRecord(
             EventType.NORMAL,
             "RollingBack",

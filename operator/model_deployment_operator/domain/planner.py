@@ -85,6 +85,9 @@ class Memory:
 class DeploymentStart:
     target: Target
     trigger: Trigger
+    # Recorded in the history entry: why this deployment started when the trigger alone does
+    # not say (what the endpoint was found like after a change outside the operator).
+    message: str | None = None
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,9 @@ def settle_history(
         message = endpoint.failure_reason or "The update and its rollback failed"
     elif endpoint.status == EndpointStatus.IN_SERVICE:
         if endpoint.config_name == entry.endpoint_config_name:
-            outcome = Outcome.SUCCEEDED
+            # Keep the note the deployment started with (why it started); only a failure
+            # replaces it, with what went wrong.
+            outcome, message = Outcome.SUCCEEDED, entry.message
         else:
             outcome = Outcome.FAILED
             message = endpoint.failure_reason or (
@@ -159,6 +164,25 @@ def _previous_deployment(history: Sequence[HistoryEntry], target: Target) -> His
     )
 
 
+def _last_deployed(history: Sequence[HistoryEntry]) -> HistoryEntry | None:
+    """The newest deployment that succeeded or is under way: the config the endpoint is on,
+    as far as the operator knows."""
+    return next((h for h in history if h.outcome in (Outcome.SUCCEEDED, Outcome.IN_PROGRESS)), None)
+
+
+def _moved_outside(
+    endpoint: ObservedEndpoint, target: Target, history: Sequence[HistoryEntry]
+) -> bool:
+    """The endpoint left the config the operator last deployed although the desired state
+    still names that config (its name hashes everything in it): someone else moved it."""
+    last = _last_deployed(history)
+    return (
+        last is not None
+        and last.endpoint_config_name == target.config_name
+        and endpoint.config_name != last.endpoint_config_name
+    )
+
+
 def deployment_trigger(
     desired: DesiredDeployment,
     target: Target,
@@ -168,6 +192,10 @@ def deployment_trigger(
     if observation.endpoint is None:
         ever_deployed = any(h.outcome is Outcome.SUCCEEDED for h in history)
         return Trigger.RECREATE if ever_deployed else Trigger.INITIAL_DEPLOYMENT
+    # Before comparing versions: a hand-made move to another version's config is not an
+    # approval or a rollback, and one within the version is not a spec change.
+    if _moved_outside(observation.endpoint, target, history):
+        return Trigger.DRIFT_CORRECTION
     live = observation.live_package
     if live is None or live.group_name != target.package.group_name:
         return Trigger.SPEC_CHANGE
@@ -178,6 +206,38 @@ def deployment_trigger(
     if target.package.version > live.version:
         return Trigger.NEW_APPROVAL
     return Trigger.ROLLBACK
+
+
+def _drift_note(
+    trigger: Trigger,
+    desired: DesiredDeployment,
+    endpoint: ObservedEndpoint | None,
+    history: Sequence[HistoryEntry],
+) -> str | None:
+    """The history message of a deployment that undoes a change made outside the operator."""
+    name = desired.endpoint_name
+    if trigger is Trigger.DRIFT_CORRECTION and endpoint is not None:
+        return f"Endpoint {name} was moved to config {endpoint.config_name} outside the operator"
+    newest = history[0] if history else None
+    # Only the newest entry tells: after a failure the operator may have deleted the Failed
+    # endpoint itself, to replace it.
+    if trigger is Trigger.RECREATE and newest is not None and newest.outcome is Outcome.SUCCEEDED:
+        return (
+            f"Endpoint {name} disappeared outside the operator while serving version "
+            f"{newest.version} (config {newest.endpoint_config_name})"
+        )
+    return None
+
+
+def deployment_start(
+    desired: DesiredDeployment,
+    target: Target,
+    observation: Observation,
+    history: Sequence[HistoryEntry],
+) -> DeploymentStart:
+    trigger = deployment_trigger(desired, target, observation, history)
+    note = _drift_note(trigger, desired, observation.endpoint, history)
+    return DeploymentStart(target, trigger, note)
 
 
 # --------------------------------------------------------------------------- reconcile
@@ -330,7 +390,7 @@ def _plan_create(
             ),
             target,
         )
-    trigger = deployment_trigger(desired, target, observation, history)
+    start = deployment_start(desired, target, observation, history)
     return Plan(
         (
             *_creation_actions(desired, target),
@@ -342,7 +402,7 @@ def _plan_create(
             f"package group {target.package.group_name} (config {target.config_name})",
         ),
         target,
-        DeploymentStart(target, trigger),
+        start,
     )
 
 
@@ -418,12 +478,15 @@ def _plan_update(
             apply_instance_count=desired.spec.autoscaling is None,
         )
     )
-    trigger = deployment_trigger(desired, target, observation, memory.history)
+    start = deployment_start(desired, target, observation, memory.history)
+    trigger = start.trigger
     what = {
         Trigger.ROLLBACK: f"rolling back from {serving}"
         + (f" ({live.approval_status})" if live is not None else ""),
         Trigger.NEW_APPROVAL: f"newer approved version replaces {serving}",
         Trigger.PINNED_VERSION: f"pinned version replaces {serving}",
+        Trigger.DRIFT_CORRECTION: f"it was moved to config {endpoint.config_name} outside "
+        "the operator",
     }.get(trigger, f"spec change; was config {endpoint.config_name}")
     return Plan(
         tuple(actions),
@@ -433,7 +496,7 @@ def _plan_update(
             f"(config {target.config_name}): {what}",
         ),
         target,
-        DeploymentStart(target, trigger),
+        start,
     )
 
 

@@ -177,7 +177,16 @@ def update_history(
             entries[0] = entries[0].model_copy(
                 update={"outcome": Outcome.SUPERSEDED, "finished_at": now}
             )
-        entries.insert(0, _entry(deployment.target, deployment.trigger, now, Outcome.IN_PROGRESS))
+        entries.insert(
+            0,
+            _entry(
+                deployment.target,
+                deployment.trigger,
+                now,
+                Outcome.IN_PROGRESS,
+                deployment.message,
+            ),
+        )
     elif (
         deployment is not None
         and execution.error is not None

@@ -92,6 +92,9 @@ class Trigger(StrEnum):
     PINNED_VERSION = "PinnedVersion"
     SPEC_CHANGE = "SpecChange"
     RECREATE = "Recreate"
+    # The endpoint was moved to another config outside the operator while the desired state
+    # stayed the same; the operator moves it back.
+    DRIFT_CORRECTION = "DriftCorrection"
     OBSERVED = "Observed"
 
 
