@@ -16,6 +16,7 @@ from model_deployment_operator.domain.observed import (
     ScalableTarget,
     TargetTrackingPolicy,
 )
+from model_deployment_operator.domain.ownership import Claim, Ownership
 from model_deployment_operator.domain.planner import TARGET_TRACKING_METRIC
 from model_deployment_operator.domain.registry import PackageVersion
 from model_deployment_operator.domain.spec import DeletionPolicy, parse_spec
@@ -74,6 +75,7 @@ def endpoint(
     config: str = "",
     *,
     owned: bool = True,
+    ownership: Ownership | None = None,
     instance_count: int | None = 1,
     variant: str = "AllTraffic",
     failure_reason: str | None = None,
@@ -85,8 +87,7 @@ def endpoint(
         arn=f"arn:aws:sagemaker:us-east-1:111122223333:endpoint/{name.lower()}",
         status=status,
         config_name=config,
-        owned=owned,
-        owner_description="" if owned else "it was not created by this operator",
+        ownership=ownership or Ownership(Claim.OURS if owned else Claim.UNCLAIMED),
         failure_reason=failure_reason,
         pending_config_name=pending,
         variants=(ObservedVariant(variant, instance_count, instance_count),),

@@ -119,11 +119,3 @@ def is_owned_by(tags: Mapping[str, str], ref: DeploymentRef) -> bool:
     """Owned means: tagged with this exact object's uid. A resource left behind by an earlier
     object of the same name (deleted with Retain) is not owned until explicitly adopted."""
     return tags.get(MANAGED_BY_TAG) == MANAGED_BY_VALUE and tags.get(OWNER_UID_TAG) == ref.uid
-
-
-def describe_owner(tags: Mapping[str, str]) -> str:
-    """A phrase naming whoever owns a resource, for conflict messages."""
-    if tags.get(MANAGED_BY_TAG) != MANAGED_BY_VALUE:
-        return "it was not created by this operator"
-    owner = f"{tags.get(OWNER_NAMESPACE_TAG, '?')}/{tags.get(OWNER_NAME_TAG, '?')}"
-    return f"it belongs to ModelDeployment {owner} (uid {tags.get(OWNER_UID_TAG, '?')})"

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from model_deployment_operator.domain.ownership import NOBODY, Ownership
+
 
 class EndpointStatus(StrEnum):
     OUT_OF_SERVICE = "OutOfService"
@@ -49,12 +51,16 @@ class ObservedEndpoint:
     arn: str
     status: str
     config_name: str
-    owned: bool
-    owner_description: str = ""
+    # As the gateway returns it, nobody's; the reconciler fills in what the tags claim.
+    ownership: Ownership = NOBODY
     failure_reason: str | None = None
     pending_config_name: str | None = None
     variants: tuple[ObservedVariant, ...] = ()
     created_at: datetime | None = None
+
+    @property
+    def owned(self) -> bool:
+        return self.ownership.owned
 
     @property
     def is_busy(self) -> bool:

@@ -310,23 +310,37 @@ def _busy_message(endpoint: ObservedEndpoint) -> str:
 
 
 def _plan_foreign_endpoint(desired: DesiredDeployment, endpoint: ObservedEndpoint) -> Plan:
-    if desired.spec.endpoint.adopt_existing:
+    ownership = endpoint.ownership
+    asked = desired.spec.endpoint.adopt_existing
+    if asked and ownership.adoptable:
         tags = tuple(sorted(ownership_tags(desired.ref).items()))
         return Plan(
             (TagEndpoint(endpoint.name, endpoint.arn, tags),),
             progressing(
                 Reason.ADOPTING_ENDPOINT,
                 f"Adopting existing endpoint {endpoint.name} (spec.endpoint.adoptExisting is "
-                "true): tagging it as owned by this ModelDeployment",
+                f"true and {ownership.describe()}): tagging it as owned by this "
+                "ModelDeployment",
             ),
         )
+    if ownership.adoptable:
+        remedy = (
+            "Choose another spec.endpoint.name, or set spec.endpoint.adoptExisting: true "
+            "to take it over"
+        )
+    elif asked:
+        remedy = (
+            "spec.endpoint.adoptExisting only takes an endpoint nobody claims or whose "
+            "owner no longer exists; choose another spec.endpoint.name"
+        )
+    else:
+        remedy = "Choose another spec.endpoint.name"
     return Plan(
         (),
         blocked(
             Reason.ENDPOINT_NAME_CONFLICT,
-            f"Endpoint {endpoint.name} already exists and {endpoint.owner_description}; the "
-            "operator will not touch it. Choose another spec.endpoint.name, or set "
-            "spec.endpoint.adoptExisting: true to take it over",
+            f"Endpoint {endpoint.name} already exists and {ownership.describe()}; the "
+            f"operator will not touch it. {remedy}",
         ),
     )
 

@@ -22,7 +22,9 @@ from model_deployment_operator.domain.actions import (
     TagEndpoint,
     UpdateEndpoint,
 )
+from model_deployment_operator.domain.naming import DeploymentRef
 from model_deployment_operator.domain.observed import OwnedArtifacts
+from model_deployment_operator.domain.ownership import Claim, OwnerPresence, Ownership
 from model_deployment_operator.domain.planner import (
     Memory,
     Observation,
@@ -55,6 +57,10 @@ def selected(version: int, approval: str = "Approved") -> VersionSelected:
     return VersionSelected(package(version, approval))
 
 
+OTHER_OWNER = DeploymentRef(namespace="team-a", name="fraud", uid="uid-of-team-a")
+CLAIMED_LIVE = Ownership(Claim.OTHER, OTHER_OWNER, OwnerPresence.LIVE)
+CLAIMED_GONE = Ownership(Claim.OTHER, OTHER_OWNER, OwnerPresence.GONE)
+CLAIMED_UNKNOWN = Ownership(Claim.OTHER, OTHER_OWNER, OwnerPresence.UNKNOWN, "forbidden")
 NONE_APPROVED = NoVersionAllowed(Reason.NO_APPROVED_VERSION, "Model package group g has none")
 
 
@@ -143,6 +149,42 @@ CASES = [
         (TagEndpoint,),
         (VerdictKind.PROGRESSING, Reason.ADOPTING_ENDPOINT),
         spec={"endpoint": {"adoptExisting": True}},
+    ),
+    Case(
+        "foreign/never-taken-from-a-live-owner-even-when-asked",
+        Observation(selected(2), endpoint("InService", "theirs", ownership=CLAIMED_LIVE)),
+        (),
+        (VerdictKind.BLOCKED, Reason.ENDPOINT_NAME_CONFLICT),
+        spec={"endpoint": {"adoptExisting": True}},
+    ),
+    Case(
+        "foreign/owner-presence-unknown-is-not-taken",
+        Observation(selected(2), endpoint("InService", "theirs", ownership=CLAIMED_UNKNOWN)),
+        (),
+        (VerdictKind.BLOCKED, Reason.ENDPOINT_NAME_CONFLICT),
+        spec={"endpoint": {"adoptExisting": True}},
+    ),
+    Case(
+        "foreign/unattributed-claim-is-not-taken",
+        Observation(
+            selected(2), endpoint("InService", "theirs", ownership=Ownership(Claim.UNATTRIBUTED))
+        ),
+        (),
+        (VerdictKind.BLOCKED, Reason.ENDPOINT_NAME_CONFLICT),
+        spec={"endpoint": {"adoptExisting": True}},
+    ),
+    Case(
+        "foreign/adopted-from-an-owner-proven-gone",
+        Observation(selected(2), endpoint("InService", "theirs", ownership=CLAIMED_GONE)),
+        (TagEndpoint,),
+        (VerdictKind.PROGRESSING, Reason.ADOPTING_ENDPOINT),
+        spec={"endpoint": {"adoptExisting": True}},
+    ),
+    Case(
+        "foreign/owner-gone-but-adoption-not-asked",
+        Observation(selected(2), endpoint("InService", "theirs", ownership=CLAIMED_GONE)),
+        (),
+        (VerdictKind.BLOCKED, Reason.ENDPOINT_NAME_CONFLICT),
     ),
     # --- registry allows nothing
     Case(
@@ -380,6 +422,29 @@ def test_plan(case: Case) -> None:
     if case.trigger is not None:
         assert plan.deployment is not None
         assert plan.deployment.trigger == case.trigger
+
+
+def test_a_conflict_with_a_live_owner_names_that_owner_and_does_not_offer_adoption() -> None:
+    conflict = plan_reconcile(
+        desired(endpoint={"adoptExisting": True}),
+        Observation(selected(2), endpoint("InService", "theirs", ownership=CLAIMED_LIVE)),
+        Memory(),
+    )
+    message = conflict.verdict.message
+    assert "team-a/fraud" in message
+    assert "uid-of-team-a" in message
+    assert "still exists" in message
+    assert "set spec.endpoint.adoptExisting: true" not in message
+
+
+def test_an_unknown_owner_presence_is_reported_with_the_api_servers_answer() -> None:
+    conflict = plan_reconcile(
+        desired(endpoint={"adoptExisting": True}),
+        Observation(selected(2), endpoint("InService", "theirs", ownership=CLAIMED_UNKNOWN)),
+        Memory(),
+    )
+    assert "could not confirm" in conflict.verdict.message
+    assert "forbidden" in conflict.verdict.message
 
 
 def test_messages_name_the_sagemaker_objects() -> None:
