@@ -16,6 +16,8 @@ from model_deployment_operator.domain.actions import describe_action
 from model_deployment_operator.domain.errors import SageMakerCallError
 from model_deployment_operator.domain.naming import DeploymentRef
 from model_deployment_operator.domain.spec import DeletionPolicy, InvalidSpecError
+from model_deployment_operator.domain.tenancy import UnmappedNamespaces
+from model_deployment_operator.ports import ClusterDirectory
 from model_deployment_operator.reconciler import Reconciler, ReconcilerSettings
 from model_deployment_operator.sagemaker.client import sdk_default_region
 from model_deployment_operator.sagemaker.gateway import RegionalGateways
@@ -57,6 +59,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--registry-events-queue-url",
         help="SQS queue URL receiving EventBridge model package state changes.",
     )
+    run.add_argument(
+        "--tenant-role-allowed",
+        action="append",
+        dest="tenant_roles_allowed",
+        metavar="ARN_PATTERN",
+        help="A role ARN pattern namespaces may name ({namespace} = their own name); "
+        "repeatable (MDO_TENANT_ROLES_ALLOWED, comma-separated).",
+    )
+    run.add_argument(
+        "--unmapped-namespaces",
+        choices=[u.value for u in UnmappedNamespaces],
+        help="Namespaces without a role annotation: use the operator's role, or Refuse.",
+    )
     run.add_argument("--health-bind", help="host:port of /healthz (default 127.0.0.1:8080).")
     run.add_argument("--metrics-bind", help="host:port for Prometheus metrics (default off).")
     run.add_argument("--log-format", choices=[f.value for f in LogFormat])
@@ -93,7 +108,11 @@ def settings_from(args: argparse.Namespace) -> OperatorSettings:
     return OperatorSettings(**overrides)
 
 
-def build_reconciler(settings: OperatorSettings) -> Reconciler:
+def build_reconciler(
+    settings: OperatorSettings, directory: ClusterDirectory | None = None
+) -> Reconciler:
+    """With a directory (the running operator), namespaces' tenant roles apply and claimed
+    owners are looked up; without one (`plan`), the ambient AWS identity is used."""
     region = settings.default_region or sdk_default_region()
     if not region:
         msg = (
@@ -117,6 +136,8 @@ def build_reconciler(settings: OperatorSettings) -> Reconciler:
             jitter_fraction=settings.jitter_fraction,
         ),
         clock=_utcnow,
+        directory=directory,
+        tenancy=settings.tenancy(),
     )
 
 
@@ -124,13 +145,20 @@ def command_run(args: argparse.Namespace) -> int:
     # Imported here so `plan` and `--help` work without kopf's start-up cost.
     from model_deployment_operator.kopf_adapter.handlers import OperatorContext  # noqa: PLC0415
     from model_deployment_operator.kopf_adapter.operator import run  # noqa: PLC0415
+    from model_deployment_operator.kube.directory import (  # noqa: PLC0415
+        KubernetesDirectory,
+        api_client,
+    )
     from model_deployment_operator.observability import start_metrics_server  # noqa: PLC0415
     from model_deployment_operator.sagemaker.registry_events import (  # noqa: PLC0415
         RegistryEventQueue,
     )
 
     settings = settings_from(args)
-    reconciler = build_reconciler(settings)
+    directory = KubernetesDirectory(
+        api_client(), namespace_ttl_seconds=settings.namespace_cache_seconds
+    )
+    reconciler = build_reconciler(settings, directory)
     events = None
     if settings.registry_events_queue_url:
         region = settings.default_region or sdk_default_region() or "us-east-1"
@@ -168,7 +196,7 @@ def command_plan(args: argparse.Namespace) -> int:
     if endpoint is None:
         print("  endpoint: does not exist")
     else:
-        owner = "owned" if endpoint.owned else f"NOT owned: {endpoint.owner_description}"
+        owner = "owned" if endpoint.owned else f"NOT owned: {endpoint.ownership.describe()}"
         print(f"  endpoint: {endpoint.status}, config {endpoint.config_name} ({owner})")
     print(f"  verdict: {preview.verdict.kind} {preview.verdict.reason}: {preview.verdict.message}")
     if not preview.actions:

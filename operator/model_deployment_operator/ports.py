@@ -6,13 +6,16 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from model_deployment_operator.domain.actions import Action
+from model_deployment_operator.domain.naming import DeploymentRef
 from model_deployment_operator.domain.observed import (
     DeployedConfig,
     ObservedEndpoint,
     ScalableTarget,
     TargetTrackingPolicy,
 )
+from model_deployment_operator.domain.ownership import OwnerPresence
 from model_deployment_operator.domain.registry import PackageGroup, PackageVersion
+from model_deployment_operator.domain.tenancy import OPERATOR_IDENTITY, AwsIdentity
 
 
 class SageMakerPort(Protocol):
@@ -33,7 +36,7 @@ class SageMakerPort(Protocol):
     def describe_package(self, arn: str) -> PackageVersion | None: ...
 
     def describe_endpoint(self, name: str) -> ObservedEndpoint | None:
-        """The endpoint with `owned=False`; the caller decides ownership from its tags."""
+        """The endpoint, claimed by nobody; the caller reads its ownership from its tags."""
         ...
 
     def list_tags(self, arn: str) -> dict[str, str]: ...
@@ -63,9 +66,25 @@ class SageMakerPort(Protocol):
 
 
 class SageMakerPortFactory(Protocol):
-    """One port per region; deployments may target different regions."""
+    """One port per region and AWS identity; deployments may target different regions and
+    act as different tenant roles."""
 
-    def __call__(self, region: str) -> SageMakerPort: ...
+    def __call__(self, region: str, identity: AwsIdentity = OPERATOR_IDENTITY) -> SageMakerPort:
+        """Raises `domain.errors.AssumeRoleError` when a tenant role cannot be assumed."""
+        ...
+
+
+class ClusterDirectory(Protocol):
+    """What the reconciler reads from the Kubernetes API server besides its own objects."""
+
+    def namespace_annotation(self, namespace: str, key: str) -> str | None:
+        """The annotation's value, or None. Raises `domain.errors.ClusterReadError`."""
+        ...
+
+    def owner_presence(self, owner: DeploymentRef) -> tuple[OwnerPresence, str]:
+        """Whether the ModelDeployment `owner` (same uid) still exists, with the API
+        server's answer when it could not tell."""
+        ...
 
 
 class QueuedEvent(Protocol):

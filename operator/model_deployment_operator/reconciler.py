@@ -32,7 +32,12 @@ from model_deployment_operator.domain.actions import (
     TagEndpoint,
 )
 from model_deployment_operator.domain.desired import DesiredDeployment, Target
-from model_deployment_operator.domain.errors import FailureKind, SageMakerCallError
+from model_deployment_operator.domain.errors import (
+    AssumeRoleError,
+    ClusterReadError,
+    FailureKind,
+    SageMakerCallError,
+)
 from model_deployment_operator.domain.events import EventRecord, derive_events
 from model_deployment_operator.domain.naming import DeploymentRef
 from model_deployment_operator.domain.observed import (
@@ -42,6 +47,7 @@ from model_deployment_operator.domain.observed import (
     ObservedScaling,
     OwnedArtifacts,
 )
+from model_deployment_operator.domain.ownership import Claim, OwnerPresence, read_claim
 from model_deployment_operator.domain.planner import (
     Memory,
     Observation,
@@ -65,8 +71,10 @@ from model_deployment_operator.domain.registry import (
 )
 from model_deployment_operator.domain.reporting import (
     Execution,
+    assume_role_verdict,
     derive_status,
     invalid_spec_verdict,
+    namespace_unreadable_verdict,
     status_with_verdict,
     verdict_for_error,
 )
@@ -77,8 +85,21 @@ from model_deployment_operator.domain.spec import (
     parse_spec,
 )
 from model_deployment_operator.domain.status import DeploymentStatus, parse_status
-from model_deployment_operator.domain.verdict import Verdict, VerdictKind, progressing
-from model_deployment_operator.ports import SageMakerPort, SageMakerPortFactory
+from model_deployment_operator.domain.tenancy import (
+    OPERATOR_IDENTITY,
+    ROLE_ANNOTATION,
+    AwsIdentity,
+    IdentityRefused,
+    TenancyPolicy,
+    identity_for,
+)
+from model_deployment_operator.domain.verdict import (
+    Verdict,
+    VerdictKind,
+    blocked,
+    progressing,
+)
+from model_deployment_operator.ports import ClusterDirectory, SageMakerPort, SageMakerPortFactory
 
 log = logging.getLogger(__name__)
 
@@ -149,9 +170,15 @@ class Reconciler:
         clock: Callable[[], datetime],
         monotonic: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        directory: ClusterDirectory | None = None,
+        tenancy: TenancyPolicy | None = None,
     ) -> None:
         self._ports = ports
         self._settings = settings
+        # Without a directory (the `plan` command), every call uses the ambient identity
+        # and no claimed owner can be proven gone.
+        self._directory = directory
+        self._tenancy = tenancy or TenancyPolicy()
         self._clock = clock
         self._monotonic = monotonic
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
@@ -200,7 +227,7 @@ class Reconciler:
             default_deletion_policy=self._settings.default_deletion_policy,
         )
         previous = parse_status(raw_status)
-        port = self._ports(desired.region)
+        port = self._ports(desired.region, OPERATOR_IDENTITY)
         observation = self._observe(port, _ResourceMemory(), desired, previous)
         history = settle_history(
             previous.history if previous is not None else (), observation.endpoint, self._now()
@@ -254,7 +281,15 @@ class Reconciler:
             default_region=self._settings.default_region,
             default_deletion_policy=self._settings.default_deletion_policy,
         )
-        port = self._ports(desired.region)
+        port = self._port(desired)
+        if isinstance(port, Verdict):
+            status = status_with_verdict(previous, port, generation, now)
+            delay = (
+                self._retry_delay(memory, FailureKind.TRANSIENT)
+                if port.kind is VerdictKind.UNAVAILABLE
+                else self._settings.registry_poll_seconds
+            )
+            return self._outcome(previous, status, (), delay)
         history = previous.history if previous is not None else ()
         try:
             observation = self._observe(port, memory, desired, previous)
@@ -408,19 +443,17 @@ class Reconciler:
             tags = port.list_tags(endpoint.arn)
             with self._lock:
                 self._owners[key] = tags
-        owned = naming.is_owned_by(tags, desired.ref)
-        return ObservedEndpoint(
-            name=endpoint.name,
-            arn=endpoint.arn,
-            status=endpoint.status,
-            config_name=endpoint.config_name,
-            owned=owned,
-            owner_description="" if owned else naming.describe_owner(tags),
-            failure_reason=endpoint.failure_reason,
-            pending_config_name=endpoint.pending_config_name,
-            variants=endpoint.variants,
-            created_at=endpoint.created_at,
-        )
+        ownership = read_claim(tags, desired.ref)
+        owner = ownership.owner
+        if ownership.claim is Claim.OTHER and owner is not None:
+            # Only the API server can say whether the claimed owner is gone; tags can't.
+            if self._directory is None:
+                ownership = ownership.with_presence(
+                    OwnerPresence.UNKNOWN, "the owner's existence was not checked"
+                )
+            else:
+                ownership = ownership.with_presence(*self._directory.owner_presence(owner))
+        return replace(endpoint, ownership=ownership)
 
     def _config(self, port: SageMakerPort, region: str, name: str) -> DeployedConfig | None:
         with self._lock:
@@ -651,7 +684,12 @@ class Reconciler:
                 "models and autoscaling are left in SageMaker"
             )
             return TeardownOutcome(True, message, (), 0)
-        port = self._ports(desired.region)
+        port = self._port(desired)
+        if isinstance(port, Verdict):
+            message = f"Cannot delete the SageMaker resources yet: {port.message}"
+            return TeardownOutcome(
+                False, message, (), self._jittered(self._settings.registry_poll_seconds)
+            )
         try:
             endpoint = port.describe_endpoint(desired.endpoint_name)
             if endpoint is not None:
@@ -689,6 +727,32 @@ class Reconciler:
         return TeardownOutcome(
             finished, plan.message, events, self._jittered(self._settings.busy_poll_seconds)
         )
+
+    # ------------------------------------------------------------------ identity
+
+    def _identity(self, ref: DeploymentRef) -> AwsIdentity | Verdict:
+        """The AWS identity to act as for `ref`, or why there is none."""
+        if self._directory is None:
+            return OPERATOR_IDENTITY
+        try:
+            requested = self._directory.namespace_annotation(ref.namespace, ROLE_ANNOTATION)
+        except ClusterReadError as error:
+            return namespace_unreadable_verdict(error)
+        chosen = identity_for(self._tenancy, ref, requested)
+        if isinstance(chosen, IdentityRefused):
+            return blocked(chosen.reason, chosen.message)
+        return chosen
+
+    def _port(self, desired: DesiredDeployment) -> SageMakerPort | Verdict:
+        identity = self._identity(desired.ref)
+        if isinstance(identity, Verdict):
+            return identity
+        try:
+            return self._ports(desired.region, identity)
+        except AssumeRoleError as error:
+            return assume_role_verdict(
+                error, identity, desired.ref.namespace, self._settings.registry_poll_seconds
+            )
 
     # ------------------------------------------------------------------ helpers
 

@@ -13,6 +13,11 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from model_deployment_operator.domain.spec import DeletionPolicy
+from model_deployment_operator.domain.tenancy import (
+    DEFAULT_EXTERNAL_ID,
+    TenancyPolicy,
+    UnmappedNamespaces,
+)
 
 
 class LogFormat(StrEnum):
@@ -56,6 +61,31 @@ class OperatorSettings(BaseSettings):
         description="SQS queue receiving 'SageMaker Model Package State Change' events; "
         "when set, approvals are acted on within seconds instead of at the next poll.",
     )
+    tenant_roles_allowed: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="IAM role ARN patterns (fnmatch wildcards) a namespace may name in its "
+        "sagemaker.mlops.dev/aws-role-arn annotation; {namespace} stands for the namespace's "
+        "own name. Empty: no namespace may name a role.",
+    )
+    tenant_external_id: str = Field(
+        default=DEFAULT_EXTERNAL_ID,
+        min_length=2,
+        max_length=1224,
+        pattern=r"^[\w+=,.@:/{}-]+$",
+        description="ExternalId sent when assuming a tenant role; {namespace} is replaced by "
+        "the namespace.",
+    )
+    unmapped_namespaces: UnmappedNamespaces = Field(
+        default=UnmappedNamespaces.USE_OPERATOR_ROLE,
+        description="What a namespace without a role annotation gets: the operator's own "
+        "role, or Refuse (Stalled TenantRoleMissing).",
+    )
+    tenant_session_seconds: int = Field(default=3600, ge=900, le=43200)
+    namespace_cache_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="How long a namespace's role annotation is cached before it is read again.",
+    )
     health_bind: str = Field(
         default="127.0.0.1:8080", description="host:port of the /healthz liveness endpoint."
     )
@@ -65,9 +95,17 @@ class OperatorSettings(BaseSettings):
     log_format: LogFormat = LogFormat.TEXT
     verbose: bool = False
 
-    @field_validator("namespaces", mode="before")
+    @field_validator("namespaces", "tenant_roles_allowed", mode="before")
     @classmethod
     def _split_namespaces(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    def tenancy(self) -> TenancyPolicy:
+        return TenancyPolicy(
+            allowed_roles=self.tenant_roles_allowed,
+            external_id=self.tenant_external_id,
+            unmapped=self.unmapped_namespaces,
+            session_seconds=self.tenant_session_seconds,
+        )

@@ -29,3 +29,22 @@ class SageMakerCallError(Exception):
         self.operation = operation
         self.code = code
         self.message = message
+
+
+class AssumeRoleError(SageMakerCallError):
+    """STS would not (or could not) hand out a tenant role's credentials."""
+
+    def __init__(self, kind: FailureKind, role_arn: str, code: str, message: str) -> None:
+        super().__init__(kind, "sts:AssumeRole", code, message)
+        self.role_arn = role_arn
+
+
+class ClusterReadError(Exception):
+    """The Kubernetes API server did not answer a read the operator needs."""
+
+    def __init__(self, what: str, detail: str, *, forbidden: bool) -> None:
+        super().__init__(f"{what}: {detail}")
+        self.what = what
+        self.detail = detail
+        # Forbidden by RBAC: a person has to grant it. Otherwise: retry later.
+        self.forbidden = forbidden

@@ -14,6 +14,7 @@ class Reason(StrEnum):
     ADOPTING_ENDPOINT = "AdoptingEndpoint"
     PINNED_VERSION_NOT_READY = "PinnedVersionNotReady"
     SAGEMAKER_UNAVAILABLE = "SageMakerUnavailable"
+    KUBERNETES_UNAVAILABLE = "KubernetesUnavailable"
     # Stalled=True: someone has to act (approve a version, fix the spec, fix IAM)
     NO_APPROVED_VERSION = "NoApprovedVersion"
     MODEL_PACKAGE_GROUP_NOT_FOUND = "ModelPackageGroupNotFound"
@@ -25,5 +26,10 @@ class Reason(StrEnum):
     ACCESS_DENIED = "AccessDenied"
     INVALID_SPEC = "InvalidSpec"
     SAGEMAKER_REJECTED = "SageMakerRejectedRequest"
+    # Stalled=True: the namespace's AWS identity (docs/tenancy.md)
+    TENANT_ROLE_MISSING = "TenantRoleMissing"
+    TENANT_ROLE_NOT_ALLOWED = "TenantRoleNotAllowed"
+    TENANT_ROLE_NOT_ASSUMABLE = "TenantRoleNotAssumable"
+    NAMESPACE_NOT_READABLE = "NamespaceNotReadable"
     # While the resource is being deleted
     DELETING = "Deleting"

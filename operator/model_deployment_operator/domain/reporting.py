@@ -28,7 +28,12 @@ from model_deployment_operator.domain.actions import (
     describe_action,
 )
 from model_deployment_operator.domain.desired import DesiredDeployment, Target
-from model_deployment_operator.domain.errors import FailureKind, SageMakerCallError
+from model_deployment_operator.domain.errors import (
+    AssumeRoleError,
+    ClusterReadError,
+    FailureKind,
+    SageMakerCallError,
+)
 from model_deployment_operator.domain.planner import Observation, Plan
 from model_deployment_operator.domain.reasons import Reason
 from model_deployment_operator.domain.status import (
@@ -45,6 +50,7 @@ from model_deployment_operator.domain.status import (
     TargetView,
     Trigger,
 )
+from model_deployment_operator.domain.tenancy import ROLE_ANNOTATION, AwsIdentity
 from model_deployment_operator.domain.verdict import (
     Verdict,
     VerdictKind,
@@ -130,6 +136,43 @@ def verdict_for_error(error: SageMakerCallError, doing: str, retry_seconds: floa
                 f"SageMaker rejected {doing} ({detail}). Fix the ModelDeployment spec or the "
                 "model package; this target is not retried until the desired state changes",
             )
+
+
+def assume_role_verdict(
+    error: AssumeRoleError, identity: AwsIdentity, namespace: str, retry_seconds: float
+) -> Verdict:
+    """STS refused a tenant role, or did not answer."""
+    detail = f"{error.code}: {error.message}"
+    role = error.role_arn
+    if error.kind is FailureKind.TRANSIENT:
+        return unavailable(
+            Reason.SAGEMAKER_UNAVAILABLE,
+            f"STS did not complete AssumeRole of role {role} for namespace {namespace} "
+            f"({detail}); retrying with backoff",
+        )
+    return blocked(
+        Reason.TENANT_ROLE_NOT_ASSUMABLE,
+        f"The operator could not assume role {role} for namespace {namespace} ({detail}). "
+        "The role's trust policy must let the operator's role call sts:AssumeRole and "
+        f"sts:TagSession with ExternalId {identity.external_id!r}; retried every "
+        f"{retry_seconds:g}s",
+    )
+
+
+def namespace_unreadable_verdict(error: ClusterReadError) -> Verdict:
+    """The namespace's role annotation could not be read."""
+    if error.forbidden:
+        return blocked(
+            Reason.NAMESPACE_NOT_READABLE,
+            f"The operator may not read {error.what} ({error.detail}) to find the AWS role "
+            f"it should act as ({ROLE_ANNOTATION}); grant its ServiceAccount get on "
+            "namespaces (the chart's RBAC does)",
+        )
+    return unavailable(
+        Reason.KUBERNETES_UNAVAILABLE,
+        f"Could not read {error.what} to find the AWS role to act as ({error.detail}); "
+        "retrying with backoff",
+    )
 
 
 def invalid_spec_verdict(message: str) -> Verdict:

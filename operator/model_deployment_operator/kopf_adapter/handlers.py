@@ -12,6 +12,7 @@ from typing import Any
 import kopf
 
 from model_deployment_operator import metrics
+from model_deployment_operator.domain.api_group import GROUP, MODEL_DEPLOYMENTS
 from model_deployment_operator.domain.events import EventRecord
 from model_deployment_operator.domain.naming import DeploymentRef
 from model_deployment_operator.domain.registry_events import group_from_event
@@ -23,9 +24,7 @@ from model_deployment_operator.settings import OperatorSettings
 
 log = logging.getLogger(__name__)
 
-GROUP = "sagemaker.mlops.dev"
-VERSION = "v1alpha1"
-PLURAL = "modeldeployments"
+PLURAL = MODEL_DEPLOYMENTS
 FINALIZER = f"{GROUP}/finalizer"
 
 

@@ -8,11 +8,10 @@ from typing import Any
 
 import kopf
 
+from model_deployment_operator.domain.api_group import GROUP, VERSION
 from model_deployment_operator.kopf_adapter.handlers import (
     FINALIZER,
-    GROUP,
     PLURAL,
-    VERSION,
     OperatorContext,
     delete_resource,
     health_probe,

@@ -16,6 +16,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
 import boto3
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -43,11 +44,13 @@ from model_deployment_operator.domain.observed import (
     TargetTrackingPolicy,
 )
 from model_deployment_operator.domain.registry import PackageGroup, PackageVersion
+from model_deployment_operator.domain.tenancy import OPERATOR_IDENTITY, AwsIdentity
 from model_deployment_operator.sagemaker.errors import (
     classify,
     is_already_exists,
     is_not_found,
 )
+from model_deployment_operator.sagemaker.identities import TenantSession
 
 if TYPE_CHECKING:
     from mypy_boto3_application_autoscaling import ApplicationAutoScalingClient
@@ -87,6 +90,10 @@ def _count_attempt(**kwargs: Any) -> None:
         metrics.AWS_ATTEMPTS.labels(model.service_model.service_name, model.name).inc()
 
 
+def _count_attempts_of(client: Any) -> None:
+    client.meta.events.register("before-send", _count_attempt)
+
+
 class SageMakerGateway:
     """SageMaker and Application Auto Scaling for one region, through the standard AWS SDK
     credential and endpoint chain (including AWS_ENDPOINT_URL)."""
@@ -108,7 +115,7 @@ class SageMakerGateway:
             "application-autoscaling", config=config
         )
         for client in (self._sagemaker, self._autoscaling):
-            client.meta.events.register("before-send", _count_attempt)
+            _count_attempts_of(client)
 
     # ------------------------------------------------------------------ plumbing
 
@@ -212,7 +219,6 @@ class SageMakerGateway:
             arn=response["EndpointArn"],
             status=response["EndpointStatus"],
             config_name=response.get("EndpointConfigName", ""),
-            owned=False,
             failure_reason=response.get("FailureReason") or None,
             pending_config_name=pending.get("EndpointConfigName"),
             variants=tuple(
@@ -498,28 +504,48 @@ def _package(item: Any) -> PackageVersion:
 
 
 class RegionalGateways:
-    """SageMakerPortFactory: one gateway (and its boto3 clients) per region, built lazily and
-    reused, since clients are thread-safe and expensive to create."""
+    """SageMakerPortFactory: one gateway (and its boto3 clients) per region and identity,
+    built lazily and reused, since clients are thread-safe and expensive to create.
+
+    The operator's own identity comes from the AWS SDK's default chain; a tenant identity is
+    a role assumed from it (sagemaker/identities.py), checked on every call so an expired or
+    refused session is reported before any SageMaker call is made with it."""
 
     def __init__(self, *, retry_mode: str, max_attempts: int, pool_size: int) -> None:
         self._retry_mode = retry_mode
         self._max_attempts = max_attempts
         self._pool_size = pool_size
-        self._gateways: dict[str, SageMakerGateway] = {}
+        self._gateways: dict[tuple[str, AwsIdentity], tuple[SageMakerGateway, TenantSession | None]]
+        self._gateways = {}
         # boto3 sessions are not thread-safe while creating clients; handlers run in threads.
         self._lock = threading.Lock()
-        self._session = boto3.session.Session()
+        self._botocore = botocore.session.get_session()
+        self._session = boto3.session.Session(botocore_session=self._botocore)
 
-    def __call__(self, region: str) -> SageMakerGateway:
+    def __call__(self, region: str, identity: AwsIdentity = OPERATOR_IDENTITY) -> SageMakerGateway:
         with self._lock:
-            gateway = self._gateways.get(region)
-            if gateway is None:
+            built = self._gateways.get((region, identity))
+            if built is None:
+                tenant = None
+                session = self._session
+                if identity.role_arn is not None:
+                    tenant = TenantSession(
+                        self._botocore,
+                        identity,
+                        region,
+                        client_config(region, self._retry_mode, self._max_attempts, 2),
+                        on_client=_count_attempts_of,
+                    )
+                    session = tenant.session
                 gateway = SageMakerGateway(
                     region,
                     retry_mode=self._retry_mode,
                     max_attempts=self._max_attempts,
                     pool_size=self._pool_size,
-                    session=self._session,
+                    session=session,
                 )
-                self._gateways[region] = gateway
-            return gateway
+                built = self._gateways[(region, identity)] = (gateway, tenant)
+        gateway, tenant = built
+        if tenant is not None:
+            tenant.ensure_credentials()
+        return gateway

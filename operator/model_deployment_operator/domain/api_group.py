@@ -1,0 +1,7 @@
+"""The Kubernetes API group the operator serves, shared by its watch and its direct reads."""
+
+from typing import Final
+
+GROUP: Final = "sagemaker.mlops.dev"
+VERSION: Final = "v1alpha1"
+MODEL_DEPLOYMENTS: Final = "modeldeployments"

@@ -1,0 +1,1 @@
+"""The only code that imports the `kubernetes` client: reads kopf does not make for us."""
