@@ -9,9 +9,11 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 from sagemaker_emulator.call_counts import CallCounts
-from sagemaker_emulator.errors import DelegateToMoto
+from sagemaker_emulator.callers import CallerLog, resource_of
+from sagemaker_emulator.errors import AwsError, DelegateToMoto
 from sagemaker_emulator.faults import ApiFaults
 from sagemaker_emulator.services import RUNTIME_ACTIONS, RUNTIME_PATH, AwsRequest
+from sagemaker_emulator.trust import AssumeRoleRequest, check_assume_role
 from sagemaker_emulator.wire import (
     Protocol,
     Response,
@@ -21,6 +23,7 @@ from sagemaker_emulator.wire import (
     protocol_of,
     read_body,
     signed_scope,
+    xml_error,
 )
 
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -73,7 +76,9 @@ class EmulatorApp:
         faults: ApiFaults,
         counts: CallCounts,
         accounts: AccountResolver,
+        callers: CallerLog,
     ) -> None:
+        self._callers = callers
         self._services = services
         self._control = control
         self._delegate = delegate
@@ -89,8 +94,12 @@ class EmulatorApp:
         fault = self._faults.check(request.service, request.action)
         faulted = error_response(fault, protocol) if fault is not None else None
         self._counts.record(f"{request.service}.{request.action}", faulted=faulted is not None)
+        resource = resource_of(body) if protocol == "json" else None
+        self._callers.record(request.service, request.action, request.access_key, resource)
         if faulted is not None:
             return faulted.send(start_response)
+        if (request.service, request.action) == ("sts", "AssumeRole"):
+            return self._assume_role(request, environ, start_response)
         service = self._services.get(request.service)
         if service is not None:
             try:
@@ -99,6 +108,31 @@ class EmulatorApp:
                 pass
         read_body(environ)  # hand moto an unread copy of the body
         return self._delegate(environ, start_response)
+
+    def _assume_role(
+        self, request: AwsRequest, environ: dict[str, Any], start_response: StartResponse
+    ) -> Iterable[bytes]:
+        """Check the trust policy moto ignores, then let moto issue the credentials and
+        remember which session (and session tags) they belong to."""
+        assume = AssumeRoleRequest.from_query(request.body)
+        caller, _ = self._callers.principal(request.access_key)
+        try:
+            check_assume_role(assume, caller)
+        except AwsError as error:
+            return xml_error(error, "query").send(start_response)
+        status: list[str] = []
+
+        def remember_status(line: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            status.append(line)
+            return start_response(line, headers, exc_info)
+
+        read_body(environ)  # hand moto an unread copy of the body
+        answer = b"".join(self._delegate(environ, remember_status))
+        if status and status[0].startswith("200"):
+            self._callers.remember_assumed(
+                answer, assume.role_arn, assume.external_id, assume.session_tags
+            )
+        return [answer]
 
     def _identify(self, environ: dict[str, Any], body: bytes) -> tuple[AwsRequest, Protocol]:
         scope = signed_scope(environ.get("HTTP_AUTHORIZATION"))
@@ -126,4 +160,4 @@ class EmulatorApp:
             action = delegated_action(environ, body)
             protocol = protocol_of(signing_name)
         account = self._accounts(environ, access_key)
-        return AwsRequest(service, action, account, region, body, environ), protocol
+        return AwsRequest(service, action, account, region, body, environ, access_key), protocol

@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from sagemaker_emulator import __version__
 from sagemaker_emulator.call_counts import CallCounts
+from sagemaker_emulator.callers import CallerLog
 from sagemaker_emulator.errors import AwsError
 from sagemaker_emulator.events import deliver, queue_location
 from sagemaker_emulator.faults import (
@@ -39,8 +40,10 @@ class ControlApi:
         state: EmulatorState,
         faults: ApiFaults,
         counts: CallCounts,
+        callers: CallerLog,
         reset_delegated: Callable[[], None],
     ) -> None:
+        self._callers = callers
         self._state = state
         self._faults = faults
         self._counts = counts
@@ -50,6 +53,8 @@ class ControlApi:
             ("POST", "reset"): self._reset,
             ("GET", "calls"): lambda _: self._counts.snapshot(),
             ("DELETE", "calls"): self._reset_calls,
+            ("GET", "callers"): lambda _: self._callers.snapshot(),
+            ("DELETE", "callers"): self._clear_callers,
             ("GET", "durations"): lambda _: self._state.settings.durations.to_json(),
             ("PUT", "durations"): self._set_durations,
             ("GET", "model-packages/initial-status"): self._initial_status,
@@ -103,6 +108,10 @@ class ControlApi:
     def _reset_calls(self, _: Payload) -> Payload:
         self._counts.reset()
         return self._counts.snapshot()
+
+    def _clear_callers(self, _: Payload) -> Payload:
+        self._callers.clear()
+        return self._callers.snapshot()
 
     def _set_durations(self, payload: Payload) -> Payload:
         with self._state.lock:

@@ -16,6 +16,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from sagemaker_emulator import autoscaling, endpoint_configs, endpoints, models, registry, tagging
 from sagemaker_emulator.app import AccountResolver, EmulatorApp
 from sagemaker_emulator.call_counts import CallCounts
+from sagemaker_emulator.callers import CallerLog
 from sagemaker_emulator.clock import Clock, SystemClock
 from sagemaker_emulator.control import ControlApi
 from sagemaker_emulator.faults import ApiFaults
@@ -57,10 +58,12 @@ def build_app(settings: Settings, clock: Clock | None = None) -> tuple[EmulatorA
     faults = ApiFaults()
     counts = CallCounts()
     accounts = AccountResolver()
+    callers = CallerLog()
 
     def reset_delegated() -> None:
         _reset_moto()
         accounts.forget()
+        callers.forget()
 
     app = EmulatorApp(
         services={
@@ -73,11 +76,12 @@ def build_app(settings: Settings, clock: Clock | None = None) -> tuple[EmulatorA
             ),
             "sagemaker-runtime": RuntimeService(state, validator("sagemaker-runtime")),
         },
-        control=ControlApi(state, faults, counts, reset_delegated),
+        control=ControlApi(state, faults, counts, callers, reset_delegated),
         delegate=DomainDispatcherApplication(create_backend_app),
         faults=faults,
         counts=counts,
         accounts=accounts,
+        callers=callers,
     )
     return app, state
 

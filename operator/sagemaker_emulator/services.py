@@ -41,6 +41,7 @@ class AwsRequest:
     region: str
     body: bytes
     environ: dict[str, Any]
+    access_key: str = ""
 
     def header(self, name: str) -> str | None:
         value = self.environ.get("HTTP_" + name.upper().replace("-", "_"))

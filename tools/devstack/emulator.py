@@ -122,6 +122,12 @@ class EmulatorControl:
     def reset_calls(self) -> None:
         self.request("DELETE", "calls")
 
+    def callers(self) -> list[dict[str, Any]]:
+        """Every AWS call since the last reset, with who made it: `principal` (the
+        assumed-role session ARN, or `access-key/<id>`), its `sessionTags`, `service`,
+        `action` and the `resource` it named."""
+        return list(self.request("GET", "callers")["calls"])
+
     def set_durations(self, **seconds: float) -> Any:
         return self.request("PUT", "durations", seconds)
 
