@@ -1,4 +1,6 @@
-"""Build (or locate) the pinned kube-apiserver, etcd, kubectl and helm.
+"""Build (or locate) the pinned kube-apiserver, etcd, kubectl and helm, and the two small
+test tools that judge ModelDeployments as GitOps tools do: kstatus (Flux's kstatus library)
+and argo-lua (Argo CD's Lua runtime for health checks and resource actions).
 
 Versions come from the committed Go wrapper modules in tools/go/*/go.mod. Binaries are
 built with the ordinary `go` client through the Go module proxy into
@@ -8,7 +10,7 @@ inputs is stored next to each binary. Go's own module and build caches are used 
 are, so a rebuild after a cache wipe of ours costs only the link step.
 
 `KUBEBUILDER_ASSETS=/dir` (the envtest convention) supplies kube-apiserver, etcd and
-kubectl instead; helm is always ours.
+kubectl instead; helm, kstatus and argo-lua are always ours.
 """
 
 from __future__ import annotations
@@ -31,8 +33,15 @@ from typing import Final, Literal, TextIO
 from devcluster.errors import ToolchainError
 from devcluster.gomod import GoMod, major_minor_patch, read_gomod
 
-ToolName = Literal["kube-apiserver", "etcd", "kubectl", "helm"]
-ALL_TOOLS: Final[tuple[ToolName, ...]] = ("kube-apiserver", "etcd", "kubectl", "helm")
+ToolName = Literal["kube-apiserver", "etcd", "kubectl", "helm", "kstatus", "argo-lua"]
+ALL_TOOLS: Final[tuple[ToolName, ...]] = (
+    "kube-apiserver",
+    "etcd",
+    "kubectl",
+    "helm",
+    "kstatus",
+    "argo-lua",
+)
 ENVTEST_TOOLS: Final[frozenset[ToolName]] = frozenset({"kube-apiserver", "etcd", "kubectl"})
 
 WRAPPERS_DIR: Final = Path(__file__).resolve().parent.parent / "go"
@@ -74,6 +83,12 @@ def _kube_ldflags(gomod: GoMod) -> list[str]:
 
 def _etcd_ldflags(gomod: GoMod) -> list[str]:
     # etcd's version is a constant in go.etcd.io/etcd/api/v3/version; nothing to stamp.
+    del gomod
+    return []
+
+
+def _no_ldflags(gomod: GoMod) -> list[str]:
+    # kstatus and argo-lua are our own small commands; they print no version to stamp.
     del gomod
     return []
 
@@ -141,6 +156,14 @@ SPECS: Final[Mapping[ToolName, ToolSpec]] = {
         "helm.sh/helm/v3/cmd/helm",
         (),
         _helm_ldflags,
+    ),
+    # Named after the library whose behaviour they reproduce, so the cache directory says
+    # which kstatus (cli-utils) or gopher-lua version judged the objects.
+    "kstatus": ToolSpec(
+        "kstatus", WRAPPERS_DIR / "kstatus", "sigs.k8s.io/cli-utils", ".", (), _no_ldflags
+    ),
+    "argo-lua": ToolSpec(
+        "argo-lua", WRAPPERS_DIR / "argo-lua", "github.com/yuin/gopher-lua", ".", (), _no_ldflags
     ),
 }
 
@@ -214,6 +237,14 @@ class Toolchain:
     def helm(self) -> Path:
         return self.path("helm")
 
+    @property
+    def kstatus(self) -> Path:
+        return self.path("kstatus")
+
+    @property
+    def argo_lua(self) -> Path:
+        return self.path("argo-lua")
+
 
 class ToolCache:
     """The on-disk cache: `<root>/<tool>-<version>/<tool>` plus a fingerprint stamp."""
@@ -266,9 +297,10 @@ def find_go(env: Mapping[str, str]) -> str:
     go = shutil.which("go", path=env.get("PATH"))
     if go is None:
         raise ToolchainError(
-            "the `go` command is not on PATH. kube-apiserver, etcd, kubectl and helm are built "
-            "from source with it: install Go 1.26 or newer (https://go.dev/dl/, or a distribution "
-            "package such as Debian's golang-1.26), or set KUBEBUILDER_ASSETS to a directory "
+            "the `go` command is not on PATH. kube-apiserver, etcd, kubectl, helm and the test "
+            "tools kstatus and argo-lua are built from source with it: install Go 1.26 or newer "
+            "(https://go.dev/dl/, or a distribution package such as Debian's golang-1.26), or "
+            "set KUBEBUILDER_ASSETS to a directory "
             "that already holds kube-apiserver, etcd and kubectl."
         )
     return go

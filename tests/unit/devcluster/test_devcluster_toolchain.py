@@ -21,6 +21,7 @@ import pytest
 from devcluster.errors import ToolchainError
 from devcluster.gomod import GoMod
 from devcluster.toolchain import (
+    ALL_TOOLS,
     SPECS,
     STAMP_FILE,
     ToolCache,
@@ -295,6 +296,37 @@ def test_version_stamping_flags() -> None:
     assert "-X helm.sh/helm/v3/internal/version.version=v3.19.5" in helm_flags
     # helm's built-in Kubernetes version follows its client-go (v0.34.x -> 1.34), as upstream.
     assert "-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=34" in helm_flags
+
+
+def test_every_tool_has_a_spec_with_a_pinned_version() -> None:
+    # `make tools` builds ALL_TOOLS; a name without a spec (or a wrapper without the module
+    # it is versioned by) would only fail at build time.
+    assert set(SPECS) == set(ALL_TOOLS)
+    versions = {name: SPECS[name].version() for name in ALL_TOOLS}
+    assert versions["kstatus"] == "v0.37.2"
+    assert versions["argo-lua"] == "v1.1.2"
+
+
+@pytest.mark.parametrize("name", ["kstatus", "argo-lua"])
+def test_test_tools_are_plain_builds_of_their_wrapper(name: ToolName) -> None:
+    spec = SPECS[name]
+    args = spec.build_args(Path(f"/out/{name}"))
+    assert "-tags" not in args
+    assert args[args.index("-ldflags") + 1] == "-s -w"
+    assert args[-2:] == [f"/out/{name}", "."]
+    assert (spec.wrapper_dir / "main.go").is_file()
+
+
+def test_kstatus_shares_the_kube_wrappers_kubernetes_modules() -> None:
+    # Same versions of the modules both builds compile means Go's build cache serves
+    # kstatus from what the kube-apiserver build left there (a warm build of seconds).
+    kstatus = SPECS["kstatus"].gomod().requires
+    kube = SPECS["kube-apiserver"].gomod().requires
+    shared = set(kstatus) & set(kube)
+    assert {"k8s.io/api", "k8s.io/apimachinery", "sigs.k8s.io/structured-merge-diff/v6"} <= shared
+    assert {module: kstatus[module] for module in shared} == {
+        module: kube[module] for module in shared
+    }
 
 
 def test_fingerprint_depends_on_the_recipe(specs: dict[ToolName, ToolSpec]) -> None:
