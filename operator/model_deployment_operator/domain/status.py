@@ -129,12 +129,21 @@ class DeploymentStatus(StatusModel):
         return dumped
 
 
+# What the API server returns for a ModelDeployment the operator has never reported on: the
+# CRD defaults status to {observedGeneration: 0} so that kstatus (Flux) reads it as
+# InProgress rather than Current (see crds/).
+UNREPORTED = DeploymentStatus(observed_generation=0)
+
+
 def parse_status(raw: object) -> DeploymentStatus | None:
     """Read a stored status leniently: an unreadable one is treated as absent (status is a
-    report, never the source of truth)."""
+    report, never the source of truth). The CRD's default placeholder (`UNREPORTED`) is
+    absent too, so a first visit is the same whether or not the API server applied the
+    default (a CRD installed before the default existed, or an old API server)."""
     if not isinstance(raw, dict) or not raw:
         return None
     try:
-        return DeploymentStatus.model_validate(raw)
+        parsed = DeploymentStatus.model_validate(raw)
     except ValueError:
         return None
+    return None if parsed == UNREPORTED else parsed
