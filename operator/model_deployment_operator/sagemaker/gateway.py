@@ -84,14 +84,15 @@ def client_config(region: str, retry_mode: str, max_attempts: int, pool_size: in
     )
 
 
-def _count_attempt(**kwargs: Any) -> None:
-    model = kwargs.get("model")
-    if model is not None:
-        metrics.AWS_ATTEMPTS.labels(model.service_model.service_name, model.name).inc()
-
-
 def _count_attempts_of(client: Any) -> None:
-    client.meta.events.register("before-send", _count_attempt)
+    # botocore hands before-send handlers only the request (no operation model), once per
+    # HTTP attempt; the event's name, before-send.<service-id>.<Operation>, names the call.
+    service = client.meta.service_model.service_name
+
+    def count_attempt(*, event_name: str, **_: Any) -> None:
+        metrics.AWS_ATTEMPTS.labels(service, event_name.rsplit(".", 1)[-1]).inc()
+
+    client.meta.events.register("before-send", count_attempt)
 
 
 class SageMakerGateway:
