@@ -7,7 +7,8 @@
 --                               briefly unavailable) and will finish on its own
 --   conditions Stalled          present only while True: someone has to act (approve a
 --                               version, fix the spec or IAM, resolve a name conflict)
--- Plain table code only: Argo CD runs it in gopher-lua (Lua 5.1) without the standard libraries.
+-- Plain table code only: Argo CD runs argocd-cm scripts in gopher-lua (Lua 5.1) with the base,
+-- table and package libraries and nothing else (no string, math or os) unless useOpenLibs is set.
 local hs = {}
 
 local function find_condition(conditions, kind)
@@ -42,7 +43,9 @@ if obj.metadata ~= nil and obj.metadata.deletionTimestamp ~= nil then
   return hs
 end
 
-if obj.status == nil or obj.status.observedGeneration == nil then
+-- observedGeneration 0 is the CRD's default, what the API server shows until the operator
+-- writes its first status.
+if obj.status == nil or obj.status.observedGeneration == nil or obj.status.observedGeneration == 0 then
   hs.status = "Progressing"
   hs.message = "Waiting for the operator to report status"
   return hs
