@@ -173,7 +173,8 @@ def test_watch_namespaces_gets_a_role_per_namespace_and_no_cluster_access(helm: 
     rendered = render(helm, "--set", "watchNamespaces={ml-prod,ml-staging}")
     roles = find(rendered, "Role")
     assert {r["metadata"]["namespace"] for r in roles} == {"ml-prod", "ml-staging"}
-    assert all(role["rules"] == OPERATOR_RULES for role in roles)
+    namespaced_rules = [r for r in OPERATOR_RULES if r["resources"] != ["namespaces"]]
+    assert all(role["rules"] == namespaced_rules for role in roles)
     for binding in find(rendered, "RoleBinding"):
         assert binding["roleRef"] == {
             "apiGroup": "rbac.authorization.k8s.io",
@@ -184,12 +185,26 @@ def test_watch_namespaces_gets_a_role_per_namespace_and_no_cluster_access(helm: 
             {"kind": "ServiceAccount", "name": RELEASE, "namespace": OPERATOR_NAMESPACE}
         ]
     assert len(find(rendered, "RoleBinding")) == 2
-    # Only the aggregated edit/view roles remain cluster-wide; the operator has none.
+    # Cluster-wide, the operator may only read its own namespaces (their tenant role
+    # annotation); besides that only the aggregated edit/view roles exist.
     assert {r["metadata"]["name"] for r in find(rendered, "ClusterRole")} == {
         f"{RELEASE}-edit",
         f"{RELEASE}-view",
+        f"{RELEASE}-namespaces",
     }
-    assert find(rendered, "ClusterRoleBinding") == []
+    assert one(rendered, "ClusterRole", f"{RELEASE}-namespaces")["rules"] == [
+        {
+            "apiGroups": [""],
+            "resources": ["namespaces"],
+            "verbs": ["get"],
+            "resourceNames": ["ml-prod", "ml-staging"],
+        }
+    ]
+    (binding,) = find(rendered, "ClusterRoleBinding")
+    assert binding["roleRef"]["name"] == f"{RELEASE}-namespaces"
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": RELEASE, "namespace": OPERATOR_NAMESPACE}
+    ]
     assert env_of(one(rendered, "Deployment"))["MDO_NAMESPACES"] == "ml-prod,ml-staging"
 
 

@@ -41,7 +41,11 @@ class OperatorProcess:
         log_file: Path,
         namespaces: Sequence[str] = (),
         settings: Mapping[str, str] | None = None,
+        aws_access_key_id: str = FAKE_AWS_ENVIRONMENT["AWS_ACCESS_KEY_ID"],
     ) -> None:
+        # The emulator tells callers apart by access key: a test that checks who made which
+        # call gives the operator a key of its own.
+        self.aws_access_key_id = aws_access_key_id
         self.kubeconfig = kubeconfig
         self.aws_endpoint_url = aws_endpoint_url
         self.log_file = log_file
@@ -76,6 +80,7 @@ class OperatorProcess:
         return {
             **inherited,
             **FAKE_AWS_ENVIRONMENT,
+            "AWS_ACCESS_KEY_ID": self.aws_access_key_id,
             "AWS_ENDPOINT_URL": self.aws_endpoint_url,
             "KUBECONFIG": str(self.kubeconfig),
             **{f"MDO_{key.upper()}": value for key, value in self.settings.items()},

@@ -79,3 +79,14 @@ access), so it needs its own resources, their status, and Events.
   resources: [events]
   verbs: [create]
 {{- end }}
+
+{{/*
+Reading namespaces: a namespace's sagemaker.mlops.dev/aws-role-arn annotation names the AWS
+role the operator acts as there. Namespaces are cluster-scoped, so a namespaced install
+gets a ClusterRole limited to its namespaces by name.
+*/}}
+{{- define "mdo.namespaceRule" -}}
+- apiGroups: [""]
+  resources: [namespaces]
+  verbs: [get]
+{{- end }}

@@ -104,6 +104,9 @@ def run(context: OperatorContext) -> None:
         # liveness probe twice; the reconciler logs what matters itself.
         for chatty in ("kopf.objects", "kopf.activities.probe", "aiohttp.access", "botocore"):
             logging.getLogger(chatty).setLevel(logging.WARNING)
+        # A refused tenant role is reported in the resource's status; botocore would also
+        # log a traceback for it on every reconcile.
+        logging.getLogger("botocore.credentials").setLevel(logging.ERROR)
     registry = build_registry(context)
     namespaces = list(settings.namespaces)
     log.info(
