@@ -59,23 +59,26 @@ def _actions_cover(statement: Mapping[str, Any], action: str) -> bool:
     )
 
 
-def _condition_value(request: AssumeRoleRequest, key: str) -> str | None:
+def _condition_value(request: AssumeRoleRequest, action: str, key: str) -> str | None:
+    """The request-context value of `key` for `action`; None when absent. sts:ExternalId is
+    in AssumeRole's context only, so a TagSession statement conditioned on it never
+    matches (the Service Authorization Reference lists it for AssumeRole alone)."""
     lowered = key.lower()
     if lowered == "sts:externalid":
-        return request.external_id
+        return request.external_id if action == "sts:AssumeRole" else None
     if lowered.startswith("aws:requesttag/"):
         wanted = key.split("/", 1)[1]
         return dict(request.session_tags).get(wanted)
     raise KeyError(key)
 
 
-def _conditions_met(statement: Mapping[str, Any], request: AssumeRoleRequest) -> bool:
+def _conditions_met(statement: Mapping[str, Any], action: str, request: AssumeRoleRequest) -> bool:
     for operator, clauses in (statement.get("Condition") or {}).items():
         if operator not in _SUPPORTED_OPERATORS or not isinstance(clauses, Mapping):
             return False
         for key, expected in clauses.items():
             try:
-                actual = _condition_value(request, key)
+                actual = _condition_value(request, action, key)
             except KeyError:
                 return False
             if actual is None:

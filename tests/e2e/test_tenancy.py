@@ -30,6 +30,7 @@ from support.e2e_stack import GROUP, Stack, clients, wait_for
 pytestmark = pytest.mark.e2e
 
 ACCOUNT = "123456789012"
+IAM = Path(__file__).resolve().parents[2] / "iam"
 ROLE_ANNOTATION = "sagemaker.mlops.dev/aws-role-arn"
 ALLOWED = f"arn:aws:iam::{ACCOUNT}:role/mdo-tenant-{{namespace}}"
 OPERATOR_ACCESS_KEY = "operator-testing"
@@ -54,23 +55,16 @@ class Tenants:
 def create_tenant_role(iam: Any, namespace: str, *, external_id: str | None = None) -> None:
     """A tenant role whose trust policy lets the operator assume it for `namespace` with the
     ExternalId the operator sends (unless told otherwise), and tag the session."""
-    condition = {
-        "StringEquals": {
-            "sts:ExternalId": external_id or f"model-deployment-operator:{namespace}",
-            "aws:RequestTag/mdo-namespace": namespace,
-        }
-    }
-    document = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/operator"},
-                "Action": ["sts:AssumeRole", "sts:TagSession"],
-                "Condition": condition,
-            }
-        ],
-    }
+    template = json.loads((IAM / "trust-policy-tenant-role.json").read_text())
+    text = json.dumps(template)
+    for placeholder, value in {
+        "${AWS_ACCOUNT_ID}": ACCOUNT,
+        "${OPERATOR_ROLE_NAME}": "operator",
+        "${TENANT_NAMESPACE}": namespace,
+        "${TENANT_EXTERNAL_ID}": external_id or f"model-deployment-operator:{namespace}",
+    }.items():
+        text = text.replace(placeholder, value)
+    document = json.loads(text)
     name = tenant_role(namespace).rsplit("/", 1)[1]
     iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(document))
 

@@ -24,25 +24,30 @@ WITHOUT_EXTERNAL_ID = object()
 
 
 def trust_policy(*, external_id: str = EXTERNAL_ID, tag_session: bool = True) -> str:
-    actions = ["sts:AssumeRole", "sts:TagSession"] if tag_session else ["sts:AssumeRole"]
-    return json.dumps(
+    """As iam/tenant-role-trust-policy.json: AssumeRole with the ExternalId, and TagSession
+    (in its own statement: sts:ExternalId is not in TagSession's request context) only for
+    the namespace's own tag."""
+    operator = {"AWS": f"arn:aws:iam::{ACCOUNT}:role/operator"}
+    statements: list[dict[str, Any]] = [
         {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/operator"},
-                    "Action": actions,
-                    "Condition": {
-                        "StringEquals": {
-                            "sts:ExternalId": external_id,
-                            "aws:RequestTag/mdo-namespace": "team-a",
-                        }
-                    },
-                }
-            ],
+            "Sid": "AssumeForTheNamespace",
+            "Effect": "Allow",
+            "Principal": operator,
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:ExternalId": external_id}},
         }
-    )
+    ]
+    if tag_session:
+        statements.append(
+            {
+                "Sid": "TagSessionsWithTheNamespace",
+                "Effect": "Allow",
+                "Principal": operator,
+                "Action": "sts:TagSession",
+                "Condition": {"StringEquals": {"aws:RequestTag/mdo-namespace": "team-a"}},
+            }
+        )
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
 def iam(emulator: Emulator) -> Any:
@@ -111,6 +116,26 @@ def test_assume_role_allowed_by_the_trust_policy_and_calls_attributed(
         pytest.param(None, {}, id="no-such-role"),
     ],
 )
+def test_external_id_in_a_tag_session_statement_never_matches(emulator: Emulator) -> None:
+    """sts:ExternalId is in AssumeRole's request context only: a TagSession statement
+    conditioned on it denies the session tags."""
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/operator"},
+                "Action": ["sts:AssumeRole", "sts:TagSession"],
+                "Condition": {"StringEquals": {"sts:ExternalId": EXTERNAL_ID}},
+            }
+        ],
+    }
+    iam(emulator).create_role(RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps(policy))
+    with pytest.raises(ClientError, match="AccessDenied"):
+        assume(emulator)
+    assert assume(emulator, Tags=[])["AssumedRoleUser"]["Arn"].endswith("/mdo-team-a-fraud")
+
+
 def test_assume_role_refused_as_sts_refuses_it(
     emulator: Emulator, policy: str | None, overrides: dict[str, Any]
 ) -> None:

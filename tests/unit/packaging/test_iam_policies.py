@@ -35,6 +35,11 @@ IAM = ROOT / "iam"
 PACKAGE = ROOT / "operator" / "model_deployment_operator"
 OPERATOR_POLICY = IAM / "operator-policy.json"
 EVENTS_POLICY = IAM / "operator-policy-registry-events.json"
+TENANCY_POLICY = IAM / "operator-policy-tenancy.json"
+TENANT_POLICY = IAM / "tenant-role-policy.json"
+TENANT_TRUST = IAM / "trust-policy-tenant-role.json"
+OWNER_NAMESPACE = "sagemaker.mlops.dev/owner-namespace"
+PRINCIPAL_NAMESPACE = "${aws:PrincipalTag/mdo-namespace}"
 ALL_DOCUMENTS = sorted(IAM.glob("*.json"))
 
 MANAGED_BY = "sagemaker.mlops.dev/managed-by"
@@ -53,7 +58,14 @@ SAMPLE_VALUES = {
     "OPERATOR_NAMESPACE": "mdo-system",
     "OPERATOR_SERVICE_ACCOUNT": "model-deployment-operator",
     "EKS_CLUSTER_NAME": "ml-platform",
+    "TENANT_ROLE_ARN_PATTERN": "arn:aws:iam::111122223333:role/mdo-tenant-*",
+    "TENANT_NAMESPACE": "team-a",
+    "TENANT_EXTERNAL_ID": "model-deployment-operator:team-a",
 }
+# Calls botocore makes for the operator rather than the operator's own code: assuming a
+# namespace's tenant role (sagemaker/identities.py hands the parameters to botocore's
+# AssumeRoleCredentialFetcher, so the code scan below cannot see the call).
+TENANCY_CALLS = {"sts:AssumeRole", "sts:TagSession"}
 
 # IAM prefix -> botocore service name.
 SERVICES = {
@@ -67,7 +79,7 @@ SERVICES = {
 # Actions that authorise something other than an API operation of the same name.
 PERMISSION_ONLY = {
     "iam:PassRole": "passing a role to a service (CreateModel's ExecutionRoleArn)",
-    "sts:TagSession": "session tags EKS Pod Identity adds when it assumes the role",
+    "sts:TagSession": "session tags: EKS Pod Identity's, and the operator's on tenant roles",
 }
 
 TAG_KEYS = {"aws:ResourceTag/${TagKey}", "sagemaker:ResourceTag/${TagKey}"}
@@ -267,6 +279,7 @@ def resource_type(arn: str) -> str | None:
     """The SAR resource type an ARN (or placeholder) names; None for "*"."""
     placeholders = {
         "${SAGEMAKER_EXECUTION_ROLE_ARN}": "role",
+        "${TENANT_ROLE_ARN_PATTERN}": "role",
         "${REGISTRY_EVENTS_QUEUE_ARN}": "queue",
     }
     if arn == "*":
@@ -581,3 +594,60 @@ def test_registry_resource_policy_grants_only_reads_of_one_group() -> None:
     assert (
         statement["Principal"]["AWS"] == "arn:aws:iam::111122223333:role/model-deployment-operator"
     )
+
+
+# ---------------------------------------------------------------------------- tenancy
+
+
+def test_tenancy_calls_are_what_the_code_hands_to_botocore() -> None:
+    source = (PACKAGE / "sagemaker" / "identities.py").read_text()
+    assert "AssumeRoleCredentialFetcher" in source
+    assert '"Tags"' in source  # session tags: sts:TagSession
+    assert allowed_actions(load(TENANCY_POLICY)) == TENANCY_CALLS
+
+
+def test_operator_may_assume_only_the_tenant_roles_with_only_its_tag_keys() -> None:
+    for statement in statements(load(TENANCY_POLICY)):
+        assert statement["Resource"] == "${TENANT_ROLE_ARN_PATTERN}"
+        if statement["Action"] == "sts:TagSession":
+            keys = statement["Condition"]["ForAllValues:StringEquals"]["aws:TagKeys"]
+            assert sorted(keys) == ["mdo-modeldeployment", "mdo-namespace"]
+
+
+def test_tenant_role_allows_every_call_the_operator_makes_for_a_namespace(
+    botocore_session: botocore.session.Session,
+) -> None:
+    tenant = load(TENANT_POLICY)
+    needed = {a for a in required_actions(botocore_session) if not a.startswith("sqs:")}
+    assert sorted(a for a in needed if not is_allowed(a, tenant)) == []
+    assert allowed_actions(tenant) - needed - set(EXTRA_ACTIONS) == set()
+
+
+def test_tenant_role_creates_and_changes_only_objects_of_its_own_namespace() -> None:
+    for statement in statements(load(TENANT_POLICY)):
+        actions = [a.split(":")[1] for a in as_list(statement["Action"]) if "sagemaker:" in a]
+        creates = [a for a in actions if a.startswith(("Create", "AddTags"))]
+        changes = [a for a in actions if a.startswith(("Update", "Delete"))]
+        if creates:
+            condition = statement["Condition"]["StringEquals"]
+            assert condition[f"aws:RequestTag/{MANAGED_BY}"] == MANAGED_BY_VALUE
+            assert condition[f"aws:RequestTag/{OWNER_NAMESPACE}"] == PRINCIPAL_NAMESPACE
+        if changes:
+            condition = statement["Condition"]["StringEquals"]
+            assert condition[f"sagemaker:ResourceTag/{OWNER_NAMESPACE}"] == PRINCIPAL_NAMESPACE
+    (adopt,) = [s for s in statements(load(TENANT_POLICY)) if s["Sid"] == "AdoptUnclaimedEndpoints"]
+    assert adopt["Condition"]["StringEqualsIfExists"] == {
+        f"sagemaker:ResourceTag/{OWNER_NAMESPACE}": PRINCIPAL_NAMESPACE
+    }
+
+
+def test_tenant_trust_requires_the_external_id_and_the_namespace_session_tag() -> None:
+    assume, tag = statements(substituted(TENANT_TRUST))
+    operator_role = "arn:aws:iam::111122223333:role/model-deployment-operator"
+    assert assume["Principal"] == tag["Principal"] == {"AWS": operator_role}
+    assert assume["Action"] == "sts:AssumeRole"
+    assert assume["Condition"] == {
+        "StringEquals": {"sts:ExternalId": "model-deployment-operator:team-a"}
+    }
+    assert tag["Action"] == "sts:TagSession"
+    assert tag["Condition"]["StringEquals"] == {"aws:RequestTag/mdo-namespace": "team-a"}
