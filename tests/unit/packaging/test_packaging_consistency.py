@@ -27,11 +27,23 @@ def canonical(name: str) -> str:
 
 def test_chart_crds_are_byte_identical_to_the_canonical_crds() -> None:
     canonical_crds = {p.name: p.read_bytes() for p in (ROOT / "crds").glob("*.yaml")}
-    canonical_crds.pop("kustomization.yaml")
     chart_crds = {p.name: p.read_bytes() for p in (CHART / "crds").glob("*")}
     assert chart_crds == canonical_crds, (
         "copy crds/*.yaml into helm/model-deployment-operator/crds/"
     )
+
+
+def test_kubectl_apply_f_crds_reads_only_crds() -> None:
+    """`kubectl apply --server-side -f crds/` (README, upgrades) applies every .yaml, .yml
+    and .json file in the directory, so each must be a CRD; kustomize's file for
+    `kubectl apply -k manifests/` is `crds/Kustomization`, a name kubectl -f skips."""
+    files = [p for p in (ROOT / "crds").iterdir() if p.suffix in {".yaml", ".yml", ".json"}]
+    assert files
+    for path in files:
+        kinds = [doc.get("kind") for doc in yaml.safe_load_all(path.read_text()) if doc]
+        assert kinds == ["CustomResourceDefinition"], f"{path.name}: {kinds}"
+    kustomization = yaml.safe_load((ROOT / "crds" / "Kustomization").read_text())
+    assert sorted(kustomization["resources"]) == sorted(p.name for p in files)
 
 
 def test_chart_versions_follow_the_package_version() -> None:
