@@ -3,9 +3,10 @@
 moto issues credentials for any role, existing or not. AWS refuses AssumeRole unless the role
 exists and its trust policy allows the call: `sts:AssumeRole`, plus `sts:TagSession` when the
 request carries session tags, with every condition of the allowing statement met. The
-emulator checks the role's existence, those actions and the conditions on `sts:ExternalId`
-and `aws:RequestTag/<key>` (operators StringEquals and StringLike); a statement with any
-other condition operator or key is treated as not matching. Principals are not evaluated:
+emulator checks the role's existence, those actions and the conditions on `sts:ExternalId`,
+`aws:RequestTag/<key>` and `aws:TagKeys` (operators StringEquals and StringLike, plain or
+with ForAllValues/ForAnyValue); a statement with any other condition operator or key is
+treated as not matching. Principals are not evaluated:
 moto's callers are not real AWS principals (docs/emulator.md lists this difference).
 """
 
@@ -59,34 +60,55 @@ def _actions_cover(statement: Mapping[str, Any], action: str) -> bool:
     )
 
 
-def _condition_value(request: AssumeRoleRequest, action: str, key: str) -> str | None:
-    """The request-context value of `key` for `action`; None when absent. sts:ExternalId is
-    in AssumeRole's context only, so a TagSession statement conditioned on it never
+def _condition_values(request: AssumeRoleRequest, action: str, key: str) -> list[str]:
+    """The request-context values of `key` for `action`; empty when absent. sts:ExternalId
+    is in AssumeRole's context only, so a TagSession statement conditioned on it never
     matches (the Service Authorization Reference lists it for AssumeRole alone)."""
     lowered = key.lower()
     if lowered == "sts:externalid":
-        return request.external_id if action == "sts:AssumeRole" else None
+        found = request.external_id if action == "sts:AssumeRole" else None
+        return [found] if found is not None else []
     if lowered.startswith("aws:requesttag/"):
         wanted = key.split("/", 1)[1]
-        return dict(request.session_tags).get(wanted)
+        tags = dict(request.session_tags)
+        return [tags[wanted]] if wanted in tags else []
+    if lowered == "aws:tagkeys":
+        return [key for key, _ in request.session_tags]
     raise KeyError(key)
+
+
+def _matches(operator: str, actual: str, patterns: list[str]) -> bool:
+    if operator == "StringEquals":
+        return actual in patterns
+    return any(fnmatchcase(actual, pattern) for pattern in patterns)
+
+
+def _condition_holds(operator: str, actual: list[str], patterns: list[str]) -> bool:
+    """IAM's set operators: ForAllValues holds when every request value matches (also when
+    there are none); ForAnyValue when one does; a plain operator needs the single value."""
+    qualifier, _, base = operator.rpartition(":")
+    if base not in _SUPPORTED_OPERATORS:
+        raise KeyError(operator)
+    if qualifier == "ForAllValues":
+        return all(_matches(base, value, patterns) for value in actual)
+    if qualifier == "ForAnyValue":
+        return any(_matches(base, value, patterns) for value in actual)
+    if qualifier:
+        raise KeyError(operator)
+    return len(actual) == 1 and _matches(base, actual[0], patterns)
 
 
 def _conditions_met(statement: Mapping[str, Any], action: str, request: AssumeRoleRequest) -> bool:
     for operator, clauses in (statement.get("Condition") or {}).items():
-        if operator not in _SUPPORTED_OPERATORS or not isinstance(clauses, Mapping):
+        if not isinstance(clauses, Mapping):
             return False
         for key, expected in clauses.items():
-            try:
-                actual = _condition_value(request, action, key)
-            except KeyError:
-                return False
-            if actual is None:
-                return False
             patterns = [str(value) for value in _as_list(expected)]
-            if operator == "StringEquals" and actual not in patterns:
-                return False
-            if operator == "StringLike" and not any(fnmatchcase(actual, p) for p in patterns):
+            try:
+                actual = _condition_values(request, action, key)
+                if not _condition_holds(operator, actual, patterns):
+                    return False
+            except KeyError:
                 return False
     return True
 
@@ -96,7 +118,9 @@ def _allowed(policy: Mapping[str, Any], action: str, request: AssumeRoleRequest)
     allowing = [
         s
         for s in statements
-        if s.get("Effect") == "Allow" and _actions_cover(s, action) and _conditions_met(s, request)
+        if s.get("Effect") == "Allow"
+        and _actions_cover(s, action)
+        and _conditions_met(s, action, request)
     ]
     return bool(allowing)
 

@@ -44,7 +44,12 @@ def trust_policy(*, external_id: str = EXTERNAL_ID, tag_session: bool = True) ->
                 "Effect": "Allow",
                 "Principal": operator,
                 "Action": "sts:TagSession",
-                "Condition": {"StringEquals": {"aws:RequestTag/mdo-namespace": "team-a"}},
+                "Condition": {
+                    "StringEquals": {"aws:RequestTag/mdo-namespace": "team-a"},
+                    "ForAllValues:StringEquals": {
+                        "aws:TagKeys": ["mdo-namespace", "mdo-modeldeployment"]
+                    },
+                },
             }
         )
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
@@ -102,20 +107,6 @@ def test_assume_role_allowed_by_the_trust_policy_and_calls_attributed(
     assert calls[1]["resource"] == "not-there"
 
 
-@pytest.mark.parametrize(
-    ("policy", "overrides"),
-    [
-        pytest.param(
-            trust_policy(), {"ExternalId": "model-deployment-operator:team-b"}, id="external-id"
-        ),
-        pytest.param(trust_policy(), {"ExternalId": WITHOUT_EXTERNAL_ID}, id="no-external-id"),
-        pytest.param(trust_policy(tag_session=False), {}, id="tags-without-TagSession"),
-        pytest.param(
-            trust_policy(), {"Tags": [{"Key": "mdo-namespace", "Value": "team-b"}]}, id="tag"
-        ),
-        pytest.param(None, {}, id="no-such-role"),
-    ],
-)
 def test_external_id_in_a_tag_session_statement_never_matches(emulator: Emulator) -> None:
     """sts:ExternalId is in AssumeRole's request context only: a TagSession statement
     conditioned on it denies the session tags."""
@@ -136,6 +127,30 @@ def test_external_id_in_a_tag_session_statement_never_matches(emulator: Emulator
     assert assume(emulator, Tags=[])["AssumedRoleUser"]["Arn"].endswith("/mdo-team-a-fraud")
 
 
+@pytest.mark.parametrize(
+    ("policy", "overrides"),
+    [
+        pytest.param(
+            trust_policy(), {"ExternalId": "model-deployment-operator:team-b"}, id="external-id"
+        ),
+        pytest.param(trust_policy(), {"ExternalId": WITHOUT_EXTERNAL_ID}, id="no-external-id"),
+        pytest.param(trust_policy(tag_session=False), {}, id="tags-without-TagSession"),
+        pytest.param(
+            trust_policy(), {"Tags": [{"Key": "mdo-namespace", "Value": "team-b"}]}, id="tag"
+        ),
+        pytest.param(
+            trust_policy(),
+            {
+                "Tags": [
+                    {"Key": "mdo-namespace", "Value": "team-a"},
+                    {"Key": "cost-center", "Value": "1"},
+                ]
+            },
+            id="tag-key-outside-ForAllValues",
+        ),
+        pytest.param(None, {}, id="no-such-role"),
+    ],
+)
 def test_assume_role_refused_as_sts_refuses_it(
     emulator: Emulator, policy: str | None, overrides: dict[str, Any]
 ) -> None:
