@@ -20,6 +20,7 @@ with every server local and private to this one document.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -32,6 +33,7 @@ from types import TracebackType
 from typing import Any, Self
 
 import boto3
+import pytest
 import yaml
 
 from devcluster import ControlPlane, Kubectl, Toolchain, service_account_identity
@@ -91,7 +93,14 @@ def copy_repository(destination: Path) -> None:
             target = destination / name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
-    (destination / ".venv").symlink_to(Path(sys.prefix))
+    venv = Path(sys.prefix)
+    # `make` in the copy reinstalls the shared virtualenv (pointing its editable install at
+    # the copy) unless the Makefile's stamp for this pyproject.toml is already there.
+    digest = hashlib.sha1((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:12]  # noqa: S324
+    stamp = venv / f".installed-{digest}"
+    if not stamp.exists():
+        pytest.fail(f"{stamp.name} is missing: run `make venv` before the documented commands")
+    (destination / ".venv").symlink_to(venv)
 
 
 class DocEnvironment:
