@@ -17,7 +17,7 @@ from model_deployment_operator.domain.observed import (
     TargetTrackingPolicy,
 )
 from model_deployment_operator.domain.ownership import Claim, Ownership
-from model_deployment_operator.domain.planner import TARGET_TRACKING_METRIC
+from model_deployment_operator.domain.phases.scaling import TARGET_TRACKING_METRIC
 from model_deployment_operator.domain.registry import PackageVersion
 from model_deployment_operator.domain.spec import DeletionPolicy, parse_spec
 from model_deployment_operator.domain.status import HistoryEntry, Outcome, Trigger

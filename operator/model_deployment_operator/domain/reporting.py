@@ -34,7 +34,7 @@ from model_deployment_operator.domain.errors import (
     FailureKind,
     SageMakerCallError,
 )
-from model_deployment_operator.domain.planner import Observation, Plan
+from model_deployment_operator.domain.plan import Observation, Plan
 from model_deployment_operator.domain.reasons import Reason
 from model_deployment_operator.domain.status import (
     HISTORY_LIMIT,

@@ -1,0 +1,270 @@
+"""Phase: the endpoint's transitions. Create it, wait while SageMaker works, replace a Failed
+one when the desired state changes, update it to the target config, or, InService on the
+target, keep its instance count and hand over to scaling and garbage collection.
+
+SageMaker rules (design.md §5): a busy endpoint is never mutated; a Failed one accepts only
+DeleteEndpoint; a deployment that failed is not retried for the same target; models and
+configs are created under deterministic names before the endpoint points at them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from model_deployment_operator.domain.actions import (
+    Action,
+    CreateEndpoint,
+    CreateEndpointConfig,
+    CreateModel,
+    DeleteEndpoint,
+    DeregisterScalableTarget,
+    SetInstanceCount,
+    UpdateEndpoint,
+)
+from model_deployment_operator.domain.desired import DesiredDeployment, Target
+from model_deployment_operator.domain.history import deployment_start, failed_attempt
+from model_deployment_operator.domain.observed import (
+    RETRYABLE_FAILURE_PREFIX,
+    EndpointStatus,
+    ObservedEndpoint,
+)
+from model_deployment_operator.domain.phases.garbage import plan_garbage_collection
+from model_deployment_operator.domain.phases.scaling import plan_scaling, target_blocking_update
+from model_deployment_operator.domain.plan import Memory, Observation, Plan
+from model_deployment_operator.domain.reasons import Reason
+from model_deployment_operator.domain.status import HistoryEntry, Trigger
+from model_deployment_operator.domain.verdict import blocked, converged, progressing
+
+
+def plan_endpoint(
+    desired: DesiredDeployment, observation: Observation, memory: Memory, target: Target
+) -> Plan:
+    """The next step for an endpoint this ModelDeployment owns (or will create)."""
+    endpoint = observation.endpoint
+    name = desired.endpoint_name
+    history = memory.history
+    if endpoint is None:
+        return _plan_create(desired, observation, target, history)
+    status = endpoint.status
+    if status == EndpointStatus.DELETING:
+        return Plan(
+            (),
+            progressing(
+                Reason.ENDPOINT_DELETING,
+                f"Endpoint {name} is Deleting; it will be created again with config "
+                f"{target.config_name} once SageMaker has removed it",
+            ),
+            target,
+        )
+    if status == EndpointStatus.CREATING:
+        return Plan(
+            (),
+            progressing(
+                Reason.ENDPOINT_CREATING,
+                f"Endpoint {name} is Creating with config "
+                f"{endpoint.pending_config_name or endpoint.config_name}",
+            ),
+            target,
+        )
+    if endpoint.is_busy:
+        return Plan(
+            (),
+            progressing(Reason.ENDPOINT_UPDATING, _busy_message(endpoint)),
+            target,
+        )
+    if status == EndpointStatus.FAILED:
+        return _plan_failed_endpoint(endpoint, target, history)
+    if status == EndpointStatus.UPDATE_ROLLBACK_FAILED:
+        return Plan(
+            (),
+            blocked(
+                Reason.ENDPOINT_FAILED,
+                f"Endpoint {name} is UpdateRollbackFailed: {endpoint.failure_reason or ''} "
+                "It serves a mix of configs; resolve it in SageMaker, then the operator resumes",
+            ),
+            target,
+        )
+    if endpoint.config_name != target.config_name:
+        return _plan_update(desired, observation, memory, target)
+    return _plan_in_service_on_target(desired, observation, memory, target)
+
+
+def _busy_message(endpoint: ObservedEndpoint) -> str:
+    if endpoint.pending_config_name and endpoint.pending_config_name != endpoint.config_name:
+        return (
+            f"Endpoint {endpoint.name} is {endpoint.status}: moving from config "
+            f"{endpoint.config_name} to {endpoint.pending_config_name}"
+        )
+    return f"Endpoint {endpoint.name} is {endpoint.status}; waiting before changing it"
+
+
+def _creation_actions(desired: DesiredDeployment, target: Target) -> tuple[Action, ...]:
+    return (
+        CreateModel(
+            target.model_name,
+            target.package.arn,
+            desired.spec.execution_role_arn,
+            desired.tags,
+        ),
+        CreateEndpointConfig(
+            target.config_name,
+            target.model_name,
+            target.variant_name,
+            target.instance_type,
+            target.instance_count,
+            desired.tags,
+        ),
+    )
+
+
+def _plan_create(
+    desired: DesiredDeployment,
+    observation: Observation,
+    target: Target,
+    history: Sequence[HistoryEntry],
+) -> Plan:
+    name = desired.endpoint_name
+    failed = failed_attempt(history, target)
+    if failed is not None:
+        return Plan(
+            (),
+            blocked(
+                Reason.ENDPOINT_FAILED,
+                f"Creating endpoint {name} with version {target.package.version} (config "
+                f"{target.config_name}) failed: {failed.message}. It is retried when the "
+                "desired state changes",
+            ),
+            target,
+        )
+    start = deployment_start(desired, target, observation, history)
+    return Plan(
+        (
+            *_creation_actions(desired, target),
+            CreateEndpoint(name, target.config_name, desired.tags),
+        ),
+        progressing(
+            Reason.ENDPOINT_CREATING,
+            f"Creating endpoint {name} serving version {target.package.version} of model "
+            f"package group {target.package.group_name} (config {target.config_name})",
+        ),
+        target,
+        start,
+    )
+
+
+def _plan_failed_endpoint(
+    endpoint: ObservedEndpoint, target: Target, history: Sequence[HistoryEntry]
+) -> Plan:
+    last = history[0] if history else None
+    attempted = last.endpoint_config_name if last is not None else endpoint.config_name
+    retryable = (endpoint.failure_reason or "").startswith(RETRYABLE_FAILURE_PREFIX)
+    if attempted == target.config_name and not retryable:
+        return Plan(
+            (),
+            blocked(
+                Reason.ENDPOINT_FAILED,
+                f"Endpoint {endpoint.name} is Failed: "
+                f"{endpoint.failure_reason or 'no reason given'}. It is replaced when the "
+                "desired state changes (a newer approved version or a spec change)",
+            ),
+            target,
+        )
+    return Plan(
+        (DeleteEndpoint(endpoint.name),),
+        progressing(
+            Reason.REPLACING_FAILED_ENDPOINT,
+            f"Deleting Failed endpoint {endpoint.name} to create it again with version "
+            f"{target.package.version} (config {target.config_name})",
+        ),
+        target,
+    )
+
+
+def _plan_update(
+    desired: DesiredDeployment, observation: Observation, memory: Memory, target: Target
+) -> Plan:
+    endpoint = observation.endpoint
+    assert endpoint is not None  # noqa: S101 - guaranteed by plan_reconcile
+    failed = failed_attempt(memory.history, target)
+    live = observation.live_package
+    serving = f"version {live.version}" if live is not None else f"config {endpoint.config_name}"
+    if failed is not None:
+        return Plan(
+            plan_scaling(desired, observation, memory),
+            blocked(
+                Reason.UPDATE_FAILED,
+                f"Updating endpoint {endpoint.name} to version {target.package.version} "
+                f"(config {target.config_name}) failed and SageMaker kept {serving} (config "
+                f"{endpoint.config_name}): {failed.message}. The update is not retried until "
+                "the desired state changes",
+            ),
+            target,
+        )
+    actions: list[Action] = list(_creation_actions(desired, target))
+    blocking_target = target_blocking_update(observation, target)
+    if blocking_target is not None:
+        actions.append(DeregisterScalableTarget(blocking_target))
+    actions.append(
+        UpdateEndpoint(
+            endpoint.name,
+            target.config_name,
+            apply_instance_count=desired.spec.autoscaling is None,
+        )
+    )
+    start = deployment_start(desired, target, observation, memory.history)
+    trigger = start.trigger
+    what = {
+        Trigger.ROLLBACK: f"rolling back from {serving}"
+        + (f" ({live.approval_status})" if live is not None else ""),
+        Trigger.NEW_APPROVAL: f"newer approved version replaces {serving}",
+        Trigger.PINNED_VERSION: f"pinned version replaces {serving}",
+        Trigger.DRIFT_CORRECTION: f"it was moved to config {endpoint.config_name} outside "
+        "the operator",
+    }.get(trigger, f"spec change; was config {endpoint.config_name}")
+    return Plan(
+        tuple(actions),
+        progressing(
+            Reason.ENDPOINT_UPDATING,
+            f"Updating endpoint {endpoint.name} to version {target.package.version} "
+            f"(config {target.config_name}): {what}",
+        ),
+        target,
+        start,
+    )
+
+
+def _plan_in_service_on_target(
+    desired: DesiredDeployment, observation: Observation, memory: Memory, target: Target
+) -> Plan:
+    endpoint = observation.endpoint
+    assert endpoint is not None  # noqa: S101 - guaranteed by plan_reconcile
+    actions: list[Action] = []
+    variant = endpoint.variant(target.variant_name)
+    count_drifted = (
+        desired.spec.autoscaling is None
+        and memory.recorded_scaling is None
+        and variant is not None
+        and variant.desired_instance_count is not None
+        and variant.desired_instance_count != target.instance_count
+    )
+    if count_drifted:
+        actions.append(SetInstanceCount(endpoint.name, target.variant_name, target.instance_count))
+    scaling_actions = plan_scaling(desired, observation, memory)
+    actions.extend(scaling_actions)
+    actions.extend(plan_garbage_collection(observation, memory, target))
+    version = target.package.version
+    group = target.package.group_name
+    if count_drifted:
+        assert variant is not None  # noqa: S101
+        verdict = progressing(
+            Reason.ENDPOINT_UPDATING,
+            f"Endpoint {endpoint.name} variant {target.variant_name} runs "
+            f"{variant.desired_instance_count} instances; setting it back to the spec's "
+            f"{target.instance_count}",
+        )
+    else:
+        verdict = converged(
+            Reason.DEPLOYED,
+            f"Endpoint {endpoint.name} is InService serving version {version} of model "
+            f"package group {group} (config {target.config_name})",
+        )
+    return Plan(tuple(actions), verdict, target)
