@@ -59,6 +59,10 @@ bench: tools ## Benchmarks: emulator throughput, then the operator (latency, API
 	@$(BIN)/python bench/emulator_throughput.py
 	@$(BIN)/python bench/operator_bench.py $(BENCH_ARGS)
 
+.PHONY: chaos
+chaos: tools ## Chaos suite: SIGKILL the operator 120 times under faults, then check every invariant (CHAOS_ARGS)
+	@$(BIN)/python -m scripts.chaos $(CHAOS_ARGS)
+
 .PHONY: kube-up
 kube-up: tools ## Start a local kube-apiserver + etcd in the background; admin kubeconfig in .local/kubeconfig
 	@$(BIN)/python -m devcluster up --state-dir .local
