@@ -18,7 +18,7 @@ from model_deployment_operator.domain.naming import DeploymentRef
 from model_deployment_operator.domain.spec import DeletionPolicy, InvalidSpecError
 from model_deployment_operator.domain.tenancy import UnmappedNamespaces
 from model_deployment_operator.ports import ClusterDirectory
-from model_deployment_operator.reconciler import Reconciler, ReconcilerSettings
+from model_deployment_operator.reconcile import Reconciler, ReconcilerSettings
 from model_deployment_operator.sagemaker.client import sdk_default_region
 from model_deployment_operator.sagemaker.gateway import RegionalGateways
 from model_deployment_operator.settings import LogFormat, OperatorSettings, RetryMode

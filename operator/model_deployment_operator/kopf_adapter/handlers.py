@@ -19,7 +19,7 @@ from model_deployment_operator.domain.registry_events import group_from_event
 from model_deployment_operator.kopf_adapter.scheduling import Schedule
 from model_deployment_operator.kopf_adapter.status_writer import write_status
 from model_deployment_operator.ports import RegistryEventSource
-from model_deployment_operator.reconciler import Reconciler
+from model_deployment_operator.reconcile import Reconciler
 from model_deployment_operator.settings import OperatorSettings
 
 log = logging.getLogger(__name__)

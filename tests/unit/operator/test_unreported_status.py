@@ -27,7 +27,7 @@ from model_deployment_operator.domain.status import (
 from model_deployment_operator.domain.verdict import blocked, converged
 from model_deployment_operator.kopf_adapter.status_writer import merge_patch, status_changes
 from model_deployment_operator.ports import SageMakerPort
-from model_deployment_operator.reconciler import Reconciler, ReconcilerSettings
+from model_deployment_operator.reconcile import Reconciler, ReconcilerSettings
 
 # What the API server returns for a new object (crds/modeldeployments...yaml defaults).
 PLACEHOLDER: dict[str, Any] = {"observedGeneration": 0}

@@ -1,0 +1,40 @@
+"""Carrying out a plan: its actions in order through the port, stopping at the first one
+SageMaker refuses."""
+
+from __future__ import annotations
+
+import logging
+
+from model_deployment_operator.domain.actions import Action, TagEndpoint
+from model_deployment_operator.domain.desired import DesiredDeployment
+from model_deployment_operator.domain.errors import SageMakerCallError
+from model_deployment_operator.domain.reporting import Execution
+from model_deployment_operator.ports import SageMakerPort
+from model_deployment_operator.reconcile.memory import SharedCache
+
+log = logging.getLogger(__name__)
+
+
+def execute(
+    port: SageMakerPort,
+    desired: DesiredDeployment,
+    actions: tuple[Action, ...],
+    cache: SharedCache,
+) -> Execution:
+    succeeded: list[Action] = []
+    for action in actions:
+        try:
+            port.apply(action)
+        except SageMakerCallError as error:
+            log.warning(
+                "SageMaker refused %s for %s: %s",
+                type(action).__name__,
+                desired.ref,
+                error,
+                extra={"modeldeployment": str(desired.ref), "failure_kind": str(error.kind)},
+            )
+            return Execution(tuple(succeeded), action, error)
+        succeeded.append(action)
+        if isinstance(action, TagEndpoint):
+            cache.forget_tags(action.arn)
+    return Execution(tuple(succeeded))

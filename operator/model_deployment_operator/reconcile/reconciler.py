@@ -1,0 +1,355 @@
+"""The reconcile loop for one ModelDeployment: observe SageMaker, plan, act, derive status,
+in that order, with one status written per tick.
+
+Level-based: every tick observes afresh; process memory (reconcile/memory.py) only saves
+calls. Each step is a unit of its own: identity (which AWS role acts), observation
+(observer.py, registry.py), the plan (domain/planner.py), execution (executor.py), status
+(domain/reporting.py); teardown.py deletes on deletion.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+
+from model_deployment_operator import metrics
+from model_deployment_operator.domain.actions import (
+    DeregisterScalableTarget,
+    PutScalingPolicy,
+    RegisterScalableTarget,
+)
+from model_deployment_operator.domain.desired import DesiredDeployment
+from model_deployment_operator.domain.errors import FailureKind, SageMakerCallError
+from model_deployment_operator.domain.events import EventRecord, derive_events
+from model_deployment_operator.domain.history import settle_history
+from model_deployment_operator.domain.naming import DeploymentRef
+from model_deployment_operator.domain.plan import Memory, Observation, Plan
+from model_deployment_operator.domain.planner import plan_reconcile
+from model_deployment_operator.domain.reasons import Reason
+from model_deployment_operator.domain.reporting import (
+    Execution,
+    derive_status,
+    invalid_spec_verdict,
+    status_with_verdict,
+    verdict_for_error,
+)
+from model_deployment_operator.domain.spec import InvalidSpecError, parse_spec
+from model_deployment_operator.domain.status import DeploymentStatus, HistoryEntry, parse_status
+from model_deployment_operator.domain.tenancy import OPERATOR_IDENTITY, TenancyPolicy
+from model_deployment_operator.domain.verdict import Verdict, VerdictKind, progressing
+from model_deployment_operator.ports import ClusterDirectory, SageMakerPortFactory
+from model_deployment_operator.reconcile.executor import execute
+from model_deployment_operator.reconcile.identity import Identities
+from model_deployment_operator.reconcile.memory import MemoryBook, ResourceMemory, SharedCache
+from model_deployment_operator.reconcile.observer import Observer, scaling_key
+from model_deployment_operator.reconcile.outcomes import (
+    Preview,
+    ReconcileOutcome,
+    ReconcilerSettings,
+    TeardownOutcome,
+    ready_message,
+    status_verdict,
+)
+from model_deployment_operator.reconcile.registry import RegistryReader
+from model_deployment_operator.reconcile.teardown import tear_down
+
+log = logging.getLogger(__name__)
+
+
+class Reconciler:
+    def __init__(
+        self,
+        ports: SageMakerPortFactory,
+        settings: ReconcilerSettings,
+        *,
+        clock: Callable[[], datetime],
+        monotonic: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+        directory: ClusterDirectory | None = None,
+        tenancy: TenancyPolicy | None = None,
+    ) -> None:
+        self._ports = ports
+        self._settings = settings
+        self._clock = clock
+        self._monotonic = monotonic
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
+        self._cache = SharedCache()
+        self._memories = MemoryBook()
+        self._identities = Identities(
+            ports, directory, tenancy or TenancyPolicy(), settings.registry_poll_seconds
+        )
+        self._observer = Observer(
+            self._cache,
+            RegistryReader(self._cache, settings.registry_poll_seconds, monotonic),
+            directory,
+            settings.scaling_check_seconds,
+            monotonic,
+        )
+
+    # ------------------------------------------------------------------ public API
+
+    def reconcile(
+        self, ref: DeploymentRef, generation: int, raw_spec: object, raw_status: object
+    ) -> ReconcileOutcome:
+        started = time.perf_counter()
+        memory = self._memories.of(ref.uid)
+        with memory.lock:
+            outcome = self._reconcile(memory, ref, generation, raw_spec, parse_status(raw_status))
+        metrics.RECONCILES.labels(outcome.verdict).inc()
+        metrics.RECONCILE_SECONDS.observe(time.perf_counter() - started)
+        return outcome
+
+    def teardown(
+        self, ref: DeploymentRef, generation: int, raw_spec: object, raw_status: object
+    ) -> TeardownOutcome:
+        """One step of deleting what this ModelDeployment owns; call until `finished`."""
+        memory = self._memories.of(ref.uid)
+        with memory.lock:
+            try:
+                desired = self._desired(ref, generation, raw_spec)
+            except InvalidSpecError as error:
+                # Without a readable spec the endpoint name is unknown: nothing can be found
+                # to delete safely, so release the object rather than block its deletion.
+                message = f"Spec unreadable ({error}); no SageMaker resources were deleted"
+                return TeardownOutcome(True, message, (), 0)
+            outcome = tear_down(
+                desired,
+                identities=self._identities,
+                observer=self._observer,
+                cache=self._cache,
+                settings=self._settings,
+                jittered=self._jittered,
+            )
+        if outcome.finished:
+            self.forget(ref.uid)
+            return outcome
+        verdict = progressing(Reason.DELETING, outcome.message)
+        status = status_with_verdict(parse_status(raw_status), verdict, generation, self._now())
+        return replace(outcome, status=status)
+
+    def preview(
+        self, ref: DeploymentRef, generation: int, raw_spec: object, raw_status: object
+    ) -> Preview:
+        """Observe SageMaker and plan, without changing anything (the `plan` command)."""
+        desired = self._desired(ref, generation, raw_spec)
+        previous = parse_status(raw_status)
+        port = self._ports(desired.region, OPERATOR_IDENTITY)
+        observation = self._observer.observe(port, ResourceMemory(), desired, previous)
+        plan, _ = self._plan(desired, observation, previous, self._now())
+        return Preview(
+            desired=desired, observation=observation, actions=plan.actions, verdict=plan.verdict
+        )
+
+    def forget(self, uid: str) -> None:
+        """Drop process memory of a deleted ModelDeployment."""
+        self._memories.forget(uid)
+
+    def registry_changed(self, group_name: str) -> None:
+        """A registry event arrived for this group: read it on the next tick."""
+        self._memories.registry_changed(group_name)
+
+    # ------------------------------------------------------------------ reconcile
+
+    def _desired(self, ref: DeploymentRef, generation: int, raw_spec: object) -> DesiredDeployment:
+        return DesiredDeployment.build(
+            ref,
+            generation,
+            parse_spec(raw_spec),
+            default_region=self._settings.default_region,
+            default_deletion_policy=self._settings.default_deletion_policy,
+        )
+
+    def _plan(
+        self,
+        desired: DesiredDeployment,
+        observation: Observation,
+        previous: DeploymentStatus | None,
+        now: datetime,
+    ) -> tuple[Plan, tuple[HistoryEntry, ...]]:
+        """The plan, and the history it saw (the deployment in progress settled)."""
+        history = previous.history if previous is not None else ()
+        settled = settle_history(history, observation.endpoint, now)
+        recorded = previous.autoscaling if previous is not None else None
+        return plan_reconcile(desired, observation, Memory(settled, recorded)), settled
+
+    def _reconcile(
+        self,
+        memory: ResourceMemory,
+        ref: DeploymentRef,
+        generation: int,
+        raw_spec: object,
+        previous: DeploymentStatus | None,
+    ) -> ReconcileOutcome:
+        now = self._now()
+        try:
+            desired = self._desired(ref, generation, raw_spec)
+        except InvalidSpecError as error:
+            verdict = invalid_spec_verdict(str(error))
+            return self._stopped(memory, previous, verdict, generation, now)
+        port = self._identities.port(desired)
+        if isinstance(port, Verdict):
+            return self._stopped(memory, previous, port, generation, now)
+        try:
+            observation = self._observer.observe(port, memory, desired, previous)
+        except SageMakerCallError as error:
+            verdict = verdict_for_error(
+                error, f"{error.operation} for {desired.ref}", self._settings.registry_poll_seconds
+            )
+            status = status_with_verdict(previous, verdict, generation, now)
+            return self._outcome(previous, status, (), self._retry_delay(memory, error.kind))
+        plan, settled = self._plan(desired, observation, previous, now)
+        execution = execute(port, desired, plan.actions, self._cache)
+        self._remember_after_execution(memory, desired, observation, plan, execution)
+        status = derive_status(
+            desired=desired,
+            observation=observation,
+            plan=plan,
+            execution=execution,
+            history=settled,
+            previous=previous,
+            now=now,
+            retry_seconds=self._settings.registry_poll_seconds,
+        )
+        if plan.deployment is not None and execution.succeeded and execution.error is None:
+            metrics.DEPLOYMENTS_STARTED.labels(plan.deployment.trigger).inc()
+        self._log(desired, previous, status, execution)
+        kind = execution.error.kind if execution.error is not None else None
+        state = status_verdict(status)
+        if kind is None:
+            memory.consecutive_transient_failures = 0
+            requeue = (
+                self._settings.busy_poll_seconds
+                if state in (VerdictKind.PROGRESSING, VerdictKind.UNAVAILABLE)
+                else self._settings.registry_poll_seconds
+            )
+        else:
+            requeue = self._retry_delay(memory, kind)
+        events = derive_events(previous, status, execution.succeeded)
+        return self._outcome(previous, status, events, requeue)
+
+    def _stopped(
+        self,
+        memory: ResourceMemory,
+        previous: DeploymentStatus | None,
+        verdict: Verdict,
+        generation: int,
+        now: datetime,
+    ) -> ReconcileOutcome:
+        """The tick could not get as far as SageMaker (unreadable spec, no AWS identity):
+        keep what was reported and replace the conditions."""
+        status = status_with_verdict(previous, verdict, generation, now)
+        delay = (
+            self._retry_delay(memory, FailureKind.TRANSIENT)
+            if verdict.kind is VerdictKind.UNAVAILABLE
+            else self._settings.registry_poll_seconds
+        )
+        self._log_verdict(verdict, previous, status)
+        return self._outcome(previous, status, (), delay)
+
+    def _log(
+        self,
+        desired: DesiredDeployment,
+        previous: DeploymentStatus | None,
+        status: DeploymentStatus,
+        execution: Execution,
+    ) -> None:
+        changed = (
+            previous is None
+            or previous.conditions != status.conditions
+            or bool(execution.succeeded)
+            or execution.error is not None
+        )
+        # A steady state is logged at DEBUG: one line per resource per poll would drown
+        # what matters in a cluster with hundreds of ModelDeployments.
+        log.log(
+            logging.INFO if changed else logging.DEBUG,
+            "Reconciled %s: %s",
+            desired.ref,
+            ready_message(status),
+            extra={
+                "modeldeployment": str(desired.ref),
+                "endpoint": desired.endpoint_name,
+                "verdict": str(status_verdict(status)),
+                "actions": [type(a).__name__ for a in execution.succeeded],
+                "failed_action": type(execution.failed_action).__name__
+                if execution.failed_action is not None
+                else None,
+            },
+        )
+
+    def _log_verdict(
+        self, verdict: Verdict, previous: DeploymentStatus | None, status: DeploymentStatus
+    ) -> None:
+        changed = previous is None or previous.conditions != status.conditions
+        log.log(
+            logging.INFO if changed else logging.DEBUG,
+            "Stopped before SageMaker: %s: %s",
+            verdict.reason,
+            verdict.message,
+            extra={"verdict": str(verdict.kind), "reason": str(verdict.reason)},
+        )
+
+    def _outcome(
+        self,
+        previous: DeploymentStatus | None,
+        status: DeploymentStatus,
+        events: tuple[EventRecord, ...],
+        requeue_after: float,
+    ) -> ReconcileOutcome:
+        if not events:
+            events = derive_events(previous, status, ())
+        return ReconcileOutcome(
+            status=status,
+            events=events,
+            requeue_after=self._jittered(requeue_after),
+            verdict=status_verdict(status),
+        )
+
+    def _retry_delay(self, memory: ResourceMemory, kind: FailureKind) -> float:
+        if kind is FailureKind.TRANSIENT:
+            memory.consecutive_transient_failures += 1
+            doublings = min(memory.consecutive_transient_failures - 1, 10)
+            backoff = self._settings.busy_poll_seconds * float(2**doublings)
+            return min(backoff, self._settings.registry_poll_seconds)
+        if kind is FailureKind.BUSY:
+            return self._settings.busy_poll_seconds
+        return self._settings.registry_poll_seconds
+
+    def _remember_after_execution(
+        self,
+        memory: ResourceMemory,
+        desired: DesiredDeployment,
+        observation: Observation,
+        plan: Plan,
+        execution: Execution,
+    ) -> None:
+        endpoint = observation.endpoint
+        target = plan.target
+        if observation.scaling is not None and endpoint is not None and execution.error is None:
+            touched = any(
+                isinstance(a, (RegisterScalableTarget, PutScalingPolicy, DeregisterScalableTarget))
+                for a in execution.succeeded
+            )
+            variant = (
+                observation.live_config.variant_name
+                if observation.live_config is not None
+                else None
+            ) or desired.variant_name
+            key = scaling_key(desired, endpoint.config_name, variant)
+            # After applying, check again on the next tick; after a clean check, rest.
+            memory.scaling_verified = None if touched else (key, self._monotonic())
+        if observation.artifacts is not None and execution.error is None and target is not None:
+            memory.collected_config = target.config_name
+
+    # ------------------------------------------------------------------ helpers
+
+    def _now(self) -> datetime:
+        return self._clock().replace(microsecond=0)
+
+    def _jittered(self, seconds: float) -> float:
+        spread = seconds * self._settings.jitter_fraction
+        return max(1.0, seconds + self._rng.uniform(-spread, spread))
