@@ -6,22 +6,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeAlias
 
+from model_deployment_operator.domain.rendering.config import EndpointConfigSpec
+from model_deployment_operator.domain.rendering.model import ModelSpec
+
 
 @dataclass(frozen=True)
 class CreateModel:
     name: str
-    model_package_arn: str
-    execution_role_arn: str
+    spec: ModelSpec
     tags: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
 class CreateEndpointConfig:
     name: str
-    model_name: str
-    variant_name: str
-    instance_type: str
-    instance_count: int
+    spec: EndpointConfigSpec
     tags: tuple[tuple[str, str], ...]
 
 

@@ -7,6 +7,10 @@ from dataclasses import dataclass
 from model_deployment_operator.domain import naming
 from model_deployment_operator.domain.naming import DeploymentRef
 from model_deployment_operator.domain.registry import PackageVersion
+from model_deployment_operator.domain.rendering import target
+from model_deployment_operator.domain.rendering.config import EndpointConfigSpec
+from model_deployment_operator.domain.rendering.model import ModelSpec
+from model_deployment_operator.domain.rendering.target import render_config, render_model
 from model_deployment_operator.domain.spec import DeletionPolicy, ModelDeploymentSpec
 
 
@@ -16,10 +20,21 @@ class Target:
 
     package: PackageVersion
     model_name: str
+    model: ModelSpec
     config_name: str
-    variant_name: str
-    instance_type: str
-    instance_count: int
+    config: EndpointConfigSpec
+
+    @property
+    def variant_name(self) -> str:
+        return self.config.variant.name
+
+    @property
+    def instance_type(self) -> str | None:
+        return self.config.variant.instance_type
+
+    @property
+    def instance_count(self) -> int | None:
+        return self.config.variant.instance_count
 
 
 @dataclass(frozen=True)
@@ -69,28 +84,13 @@ class DesiredDeployment:
         return naming.scaling_policy_name(self.endpoint_name, self.variant_name)
 
     def target_for(self, package: PackageVersion) -> Target:
-        endpoint = self.spec.endpoint
-        model = naming.model_name(
-            ref=self.ref,
-            endpoint_name=self.endpoint_name,
-            package_arn=package.arn,
-            version=package.version,
-            execution_role=self.spec.execution_role_arn,
-        )
-        config = naming.endpoint_config_name(
-            ref=self.ref,
-            endpoint_name=self.endpoint_name,
-            version=package.version,
-            model=model,
-            variant_name=endpoint.variant_name,
-            instance_type=endpoint.instance_type,
-            instance_count=endpoint.initial_instance_count,
-        )
+        model = render_model(self.spec, package)
+        model_name = target.model_name(self.ref, self.endpoint_name, package.version, model)
+        config = render_config(self.spec, model_name)
         return Target(
             package=package,
-            model_name=model,
-            config_name=config,
-            variant_name=endpoint.variant_name,
-            instance_type=endpoint.instance_type,
-            instance_count=endpoint.initial_instance_count,
+            model_name=model_name,
+            model=model,
+            config_name=target.config_name(self.ref, self.endpoint_name, package.version, config),
+            config=config,
         )

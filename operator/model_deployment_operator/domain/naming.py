@@ -65,27 +65,6 @@ def resource_stem(endpoint_name: str) -> str:
     return _fit(endpoint_name, "", MAX_NAME_LENGTH - len("-v123456789-") - HASH_LENGTH)
 
 
-def model_name(
-    *, ref: DeploymentRef, endpoint_name: str, package_arn: str, version: int, execution_role: str
-) -> str:
-    digest = short_hash("model", ref.uid, package_arn, execution_role)
-    return f"{resource_stem(endpoint_name)}-v{version}-{digest}"
-
-
-def endpoint_config_name(
-    *,
-    ref: DeploymentRef,
-    endpoint_name: str,
-    version: int,
-    model: str,
-    variant_name: str,
-    instance_type: str,
-    instance_count: int,
-) -> str:
-    digest = short_hash("config", ref.uid, model, variant_name, instance_type, str(instance_count))
-    return f"{resource_stem(endpoint_name)}-v{version}-{digest}"
-
-
 def owned_name_pattern(endpoint_name: str) -> re.Pattern[str]:
     """Matches the model and config names this endpoint's deployments produce."""
     stem = re.escape(resource_stem(endpoint_name))

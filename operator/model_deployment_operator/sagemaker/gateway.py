@@ -45,6 +45,7 @@ from model_deployment_operator.domain.observed import (
 )
 from model_deployment_operator.domain.registry import PackageGroup, PackageVersion
 from model_deployment_operator.domain.tenancy import OPERATOR_IDENTITY, AwsIdentity
+from model_deployment_operator.sagemaker import requests
 from model_deployment_operator.sagemaker.errors import (
     classify,
     is_already_exists,
@@ -58,7 +59,6 @@ if TYPE_CHECKING:
         TargetTrackingScalingPolicyConfigurationTypeDef,
     )
     from mypy_boto3_sagemaker import SageMakerClient
-    from mypy_boto3_sagemaker.type_defs import ProductionVariantTypeDef
 
 log = logging.getLogger(__name__)
 
@@ -353,33 +353,13 @@ class SageMakerGateway:
         aas = self._autoscaling
         match action:
             case CreateModel():
-                self._write(
-                    "CreateModel",
-                    lambda: sm.create_model(
-                        ModelName=action.name,
-                        ExecutionRoleArn=action.execution_role_arn,
-                        Containers=[{"ModelPackageName": action.model_package_arn}],
-                        Tags=_tags(action.tags),
-                    ),
-                    exists_ok=True,
-                )
+                request = requests.create_model(action.name, action.spec, action.tags)
+                self._write("CreateModel", lambda: sm.create_model(**request), exists_ok=True)
             case CreateEndpointConfig():
-                # InstanceType is a closed enum in the SDK's types; the CRD checks its shape
-                # and SageMaker itself rejects unknown values with a clear message.
-                variant: ProductionVariantTypeDef = {
-                    "VariantName": action.variant_name,
-                    "ModelName": action.model_name,
-                    "InstanceType": action.instance_type,  # type: ignore[typeddict-item]
-                    "InitialInstanceCount": action.instance_count,
-                    "InitialVariantWeight": 1.0,
-                }
+                config = requests.create_endpoint_config(action.name, action.spec, action.tags)
                 self._write(
                     "CreateEndpointConfig",
-                    lambda: sm.create_endpoint_config(
-                        EndpointConfigName=action.name,
-                        ProductionVariants=[variant],
-                        Tags=_tags(action.tags),
-                    ),
+                    lambda: sm.create_endpoint_config(**config),
                     exists_ok=True,
                 )
             case CreateEndpoint():

@@ -33,57 +33,6 @@ def test_long_default_names_stay_distinct() -> None:
     assert first != second
 
 
-@given(
-    st.from_regex(r"[a-zA-Z0-9](-?[a-zA-Z0-9]){0,62}", fullmatch=True),
-    uids,
-    st.integers(min_value=1, max_value=999_999_999),
-    st.sampled_from(["ml.m5.large", "ml.g5.12xlarge"]),
-    st.integers(min_value=1, max_value=1000),
-)
-def test_model_and_config_names_fit_sagemaker(
-    endpoint: str, uid: str, version: int, instance_type: str, count: int
-) -> None:
-    ref = DeploymentRef("ns", "name", uid)
-    model = naming.model_name(
-        ref=ref,
-        endpoint_name=endpoint,
-        package_arn=f"arn:aws:sagemaker:us-east-1:1:model-package/g/{version}",
-        version=version,
-        execution_role="arn:aws:iam::1:role/r",
-    )
-    config = naming.endpoint_config_name(
-        ref=ref,
-        endpoint_name=endpoint,
-        version=version,
-        model=model,
-        variant_name="AllTraffic",
-        instance_type=instance_type,
-        instance_count=count,
-    )
-    for name in (model, config):
-        assert SAGEMAKER_NAME.match(name), name
-        assert naming.owned_name_pattern(endpoint).match(name), name
-
-
-def _config(uid: str = "u1", instance_type: str = "ml.m5.large", count: int = 1) -> str:
-    return naming.endpoint_config_name(
-        ref=DeploymentRef("ns", "n", uid),
-        endpoint_name="ep",
-        version=3,
-        model="ep-v3-abcdef01",
-        variant_name="AllTraffic",
-        instance_type=instance_type,
-        instance_count=count,
-    )
-
-
-def test_config_name_changes_with_content_and_owner_only() -> None:
-    assert _config() == _config()
-    assert _config() != _config(uid="u2")
-    assert _config() != _config(instance_type="ml.m5.xlarge")
-    assert _config() != _config(count=2)
-
-
 def test_owned_name_pattern_rejects_other_endpoints_names() -> None:
     pattern = naming.owned_name_pattern("fraud")
     assert pattern.match("fraud-v12-0123abcd")

@@ -473,8 +473,8 @@ def test_create_uses_deterministic_names_and_ownership_tags() -> None:
     assert isinstance(config, CreateEndpointConfig)
     assert isinstance(create, CreateEndpoint)
     assert model.name == V2.model_name
-    assert model.model_package_arn == package(2).arn
-    assert config.model_name == model.name
+    assert model.spec.package_arn == package(2).arn
+    assert config.spec.variant.model_name == model.name
     assert create.config_name == config.name == V2.config_name
     assert dict(create.tags)["sagemaker.mlops.dev/owner-uid"] == "3f1c-uid"
 

@@ -99,20 +99,8 @@ def _busy_message(endpoint: ObservedEndpoint) -> str:
 
 def _creation_actions(desired: DesiredDeployment, target: Target) -> tuple[Action, ...]:
     return (
-        CreateModel(
-            target.model_name,
-            target.package.arn,
-            desired.spec.execution_role_arn,
-            desired.tags,
-        ),
-        CreateEndpointConfig(
-            target.config_name,
-            target.model_name,
-            target.variant_name,
-            target.instance_type,
-            target.instance_count,
-            desired.tags,
-        ),
+        CreateModel(target.model_name, target.model, desired.tags),
+        CreateEndpointConfig(target.config_name, target.config, desired.tags),
     )
 
 
@@ -239,15 +227,17 @@ def _plan_in_service_on_target(
     assert endpoint is not None  # noqa: S101 - guaranteed by plan_reconcile
     actions: list[Action] = []
     variant = endpoint.variant(target.variant_name)
+    wanted_count = target.instance_count  # None for serverless: nothing to keep
     count_drifted = (
-        desired.spec.autoscaling is None
+        wanted_count is not None
+        and desired.spec.autoscaling is None
         and memory.recorded_scaling is None
         and variant is not None
         and variant.desired_instance_count is not None
-        and variant.desired_instance_count != target.instance_count
+        and variant.desired_instance_count != wanted_count
     )
-    if count_drifted:
-        actions.append(SetInstanceCount(endpoint.name, target.variant_name, target.instance_count))
+    if count_drifted and wanted_count is not None:
+        actions.append(SetInstanceCount(endpoint.name, target.variant_name, wanted_count))
     scaling_actions = plan_scaling(desired, observation, memory)
     actions.extend(scaling_actions)
     actions.extend(plan_garbage_collection(observation, memory, target))

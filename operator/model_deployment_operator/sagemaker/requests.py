@@ -1,0 +1,134 @@
+"""The rendered Model and EndpointConfig (domain/rendering) as SageMaker API requests, one
+option at a time. Pure mapping: tested against botocore's own parameter validation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from model_deployment_operator.domain.rendering.config import (
+    AsyncInference,
+    DataCapture,
+    EndpointConfigSpec,
+    InstanceHosting,
+    ServerlessHosting,
+    VariantSpec,
+)
+from model_deployment_operator.domain.rendering.model import ModelSpec
+
+Request = dict[str, Any]
+
+
+def tag_list(pairs: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
+    return [{"Key": key, "Value": value} for key, value in pairs]
+
+
+def create_model(name: str, spec: ModelSpec, tags: tuple[tuple[str, str], ...]) -> Request:
+    """SageMaker creates the model's containers from the package as registered (one, or an
+    inference pipeline of several); environment overrides apply to each container."""
+    container: Request = {"ModelPackageName": spec.package_arn}
+    if spec.environment:
+        container["Environment"] = dict(spec.environment)
+    request: Request = {
+        "ModelName": name,
+        "ExecutionRoleArn": spec.execution_role_arn,
+        "Containers": [container],
+        "Tags": tag_list(tags),
+    }
+    if spec.vpc is not None:
+        request["VpcConfig"] = {
+            "SecurityGroupIds": list(spec.vpc.security_group_ids),
+            "Subnets": list(spec.vpc.subnets),
+        }
+    if spec.network_isolation:
+        request["EnableNetworkIsolation"] = True
+    return request
+
+
+def _variant(variant: VariantSpec) -> Request:
+    request: Request = {"VariantName": variant.name, "ModelName": variant.model_name}
+    hosting = variant.hosting
+    if isinstance(hosting, InstanceHosting):
+        request["InstanceType"] = hosting.instance_type
+        request["InitialInstanceCount"] = hosting.initial_instance_count
+        request["InitialVariantWeight"] = 1.0
+        optional = {
+            "VolumeSizeInGB": hosting.volume_size_gb,
+            "ModelDataDownloadTimeoutInSeconds": hosting.model_data_download_timeout_seconds,
+            "ContainerStartupHealthCheckTimeoutInSeconds": (
+                hosting.container_startup_timeout_seconds
+            ),
+        }
+        request.update({k: v for k, v in optional.items() if v is not None})
+    else:
+        request["ServerlessConfig"] = _serverless(hosting)
+    return request
+
+
+def _serverless(hosting: ServerlessHosting) -> Request:
+    config: Request = {
+        "MemorySizeInMB": hosting.memory_size_mb,
+        "MaxConcurrency": hosting.max_concurrency,
+    }
+    if hosting.provisioned_concurrency is not None:
+        config["ProvisionedConcurrency"] = hosting.provisioned_concurrency
+    return config
+
+
+def _async(config: AsyncInference) -> Request:
+    output: Request = {"S3OutputPath": config.output_path}
+    if config.failure_path:
+        output["S3FailurePath"] = config.failure_path
+    if config.kms_key_id:
+        output["KmsKeyId"] = config.kms_key_id
+    notifications = config.notifications
+    if notifications is not None:
+        notification: Request = {}
+        if notifications.success_topic:
+            notification["SuccessTopic"] = notifications.success_topic
+        if notifications.error_topic:
+            notification["ErrorTopic"] = notifications.error_topic
+        if notifications.include_response_in:
+            notification["IncludeInferenceResponseIn"] = list(notifications.include_response_in)
+        output["NotificationConfig"] = notification
+    request: Request = {"OutputConfig": output}
+    if config.max_concurrent_invocations_per_instance is not None:
+        request["ClientConfig"] = {
+            "MaxConcurrentInvocationsPerInstance": config.max_concurrent_invocations_per_instance
+        }
+    return request
+
+
+def _data_capture(capture: DataCapture) -> Request:
+    request: Request = {
+        "EnableCapture": True,
+        "InitialSamplingPercentage": capture.sampling_percentage,
+        "DestinationS3Uri": capture.destination,
+        "CaptureOptions": [{"CaptureMode": mode} for mode in capture.capture_modes],
+    }
+    if capture.kms_key_id:
+        request["KmsKeyId"] = capture.kms_key_id
+    header: Request = {}
+    if capture.csv_content_types:
+        header["CsvContentTypes"] = list(capture.csv_content_types)
+    if capture.json_content_types:
+        header["JsonContentTypes"] = list(capture.json_content_types)
+    if header:
+        request["CaptureContentTypeHeader"] = header
+    return request
+
+
+def create_endpoint_config(
+    name: str, spec: EndpointConfigSpec, tags: tuple[tuple[str, str], ...]
+) -> Request:
+    request: Request = {
+        "EndpointConfigName": name,
+        "ProductionVariants": [_variant(spec.variant)],
+        "Tags": tag_list(tags),
+    }
+    if spec.async_inference is not None:
+        request["AsyncInferenceConfig"] = _async(spec.async_inference)
+    if spec.data_capture is not None:
+        request["DataCaptureConfig"] = _data_capture(spec.data_capture)
+    if spec.kms_key_id:
+        request["KmsKeyId"] = spec.kms_key_id
+    return request
