@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -85,6 +86,9 @@ OPERATOR_SETTINGS: Final = {
     "scaling_check_seconds": "10",
     "tick_seconds": "0.5",
 }
+OPERATOR_PACKAGE: Final = (
+    Path(__file__).resolve().parents[1] / "operator" / "model_deployment_operator"
+)
 STARTED = time.monotonic()
 
 
@@ -202,6 +206,17 @@ class Chaos:
         self.immutable: dict[tuple[str, str], Entry] = {}  # configs and models already read
         self.foreign_before: dict[str, Any] = {}
         self.lookalike = ""
+        # Every restart imports the operator afresh: from a copy taken now, so that edits to
+        # the working tree during a run do not mix code versions across restarts.
+        source = work / "operator-source"
+        shutil.copytree(
+            OPERATOR_PACKAGE,
+            source / OPERATOR_PACKAGE.name,
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(source), os.environ.get("PYTHONPATH", "")) if p
+        )
         self.operator = OperatorProcess(
             kubeconfig=operator_kubeconfig,
             aws_endpoint_url=emulator.url,
@@ -214,6 +229,7 @@ class Chaos:
 
     def set_up(self) -> None:
         heading("Registry, foreign objects and ModelDeployments")
+        say(f"the operator runs from a copy of {OPERATOR_PACKAGE} taken at the start")
         for group, versions in self.plan.versions:
             self.registry.create_group(group)
             for version, approval in versions:
