@@ -1,18 +1,24 @@
 """The API server itself rejects bad ModelDeployments, with a message that says why.
 
 Each case applies a manifest with the pinned kubectl (server-side validation, strict
-field validation) and checks the exact rule's message comes back.
+field validation) and checks the exact rule's message comes back. The cases for the
+inference options live in spec_cases.py, which tests/unit/domain/test_spec.py runs through
+the operator's models too.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import re
 from typing import Any
 
 import pytest
 
+from crd.spec_cases import ACCEPTED, SERVERLESS, merged, spec
+from crd.spec_cases import REJECTED as SHARED_REJECTED
 from devcluster import Kubectl, KubectlError
+from model_deployment_operator.domain.spec import Hosting, parse_spec, rules
 
 pytestmark = [pytest.mark.cluster, pytest.mark.usefixtures("modeldeployment_crd")]
 
@@ -42,33 +48,9 @@ def manifest(**spec_changes: Any) -> dict[str, Any]:
 
 REJECTED = [
     pytest.param(
-        manifest(approval={"policy": "Pinned"}),
-        "approval.pinnedVersion is required when approval.policy is Pinned",
-        id="pinned-without-version",
-    ),
-    pytest.param(
-        manifest(approval={"policy": "LatestApproved", "pinnedVersion": 3}),
-        "and must be omitted otherwise",
-        id="version-without-pinned",
-    ),
-    pytest.param(
         manifest(approval={"policy": "Newest"}),
         'Unsupported value: "Newest"',
         id="unknown-policy",
-    ),
-    pytest.param(
-        manifest(
-            autoscaling={"minCapacity": 4, "maxCapacity": 2, "targetInvocationsPerInstance": 70}
-        ),
-        "autoscaling.minCapacity must be less than or equal to autoscaling.maxCapacity",
-        id="min-above-max",
-    ),
-    pytest.param(
-        manifest(
-            autoscaling={"minCapacity": 0, "maxCapacity": 2, "targetInvocationsPerInstance": 70}
-        ),
-        "spec.autoscaling.minCapacity in body should be greater than or equal to 1",
-        id="zero-min-capacity",
     ),
     pytest.param(
         manifest(endpoint={"instanceType": "ml.m5.large", "initialInstanceCount": 0}),
@@ -101,16 +83,6 @@ REJECTED = [
         id="role-arn-pattern",
     ),
     pytest.param(
-        manifest(modelPackageGroupName="fraud detector"),
-        "modelPackageGroupName must be a group name",
-        id="group-name",
-    ),
-    pytest.param(
-        manifest(tags={"aws:created-by": "me"}),
-        "tag keys must not start with 'aws:' or 'sagemaker.mlops.dev/'",
-        id="reserved-tag",
-    ),
-    pytest.param(
         manifest(deletionPolicy="Orphan"),
         'Unsupported value: "Orphan"',
         id="deletion-policy",
@@ -120,6 +92,15 @@ REJECTED = [
         'unknown field "spec.endpointName"',
         id="unknown-field",
     ),
+]
+
+
+def document(spec: dict[str, Any]) -> dict[str, Any]:
+    return {**copy.deepcopy(VALID), "spec": spec}
+
+
+REJECTED += [
+    pytest.param(document(case.spec), case.api_message, id=case.id) for case in SHARED_REJECTED
 ]
 
 
@@ -133,16 +114,31 @@ def test_rejected_at_admission(
     assert kubectl("get", "mdep", "-n", namespace, "-o", "name") == ""
 
 
+@pytest.mark.parametrize("sent", list(ACCEPTED.values()), ids=list(ACCEPTED))
+def test_accepted_and_stored_as_sent(
+    kubectl: Kubectl, namespace: str, sent: dict[str, Any]
+) -> None:
+    """Each inference option is admitted, stored without losing a field, and the stored
+    object (with the API server's defaults) is one the operator's models accept."""
+    kubectl("apply", "-n", namespace, "-f", "-", input=json.dumps(document(sent)))
+    stored = kubectl.json("get", "mdep", "fraud", "-n", namespace)["spec"]
+    assert merged(stored, sent) == stored
+    parse_spec(stored)
+
+
 def test_valid_manifest_gets_defaults(kubectl: Kubectl, namespace: str) -> None:
     kubectl("apply", "-n", namespace, "-f", "-", input=json.dumps(VALID))
     stored = kubectl.json("get", "mdep", "fraud", "-n", namespace)
     assert stored["spec"]["approval"] == {"policy": "LatestApproved"}
+    # No default for initialInstanceCount: it is only allowed with instanceType, and a
+    # defaulted count would make every serverless manifest invalid. The models read an
+    # omitted count as 1, as the CRD's default used to say.
     assert stored["spec"]["endpoint"] == {
         "instanceType": "ml.m5.large",
-        "initialInstanceCount": 1,
         "variantName": "AllTraffic",
         "adoptExisting": False,
     }
+    assert parse_spec(stored["spec"]).endpoint.instance_count == 1
 
 
 IMMUTABLE = [
@@ -189,7 +185,59 @@ def test_instance_type_and_count_may_change(kubectl: Kubectl, namespace: str) ->
     assert stored["spec"]["endpoint"]["instanceType"] == "ml.c5.xlarge"
 
 
+def test_hosting_shape_may_change(kubectl: Kubectl, namespace: str) -> None:
+    """The API allows it; whether SageMaker can do it in place is the operator's business."""
+    kubectl("apply", "-n", namespace, "-f", "-", input=json.dumps(VALID))
+    kubectl(
+        "apply", "-n", namespace, "-f", "-", input=json.dumps(document(spec(endpoint=SERVERLESS)))
+    )
+    stored = kubectl.json("get", "mdep", "fraud", "-n", namespace)
+    assert parse_spec(stored["spec"]).endpoint.hosting is Hosting.SERVERLESS
+
+
+def test_a_count_stored_by_the_old_default_must_go_before_serverless(
+    kubectl: Kubectl, namespace: str
+) -> None:
+    """Objects created before the inference options carry initialInstanceCount: 1, which
+    the CRD defaulted although their manifests never said it, so applying a serverless
+    manifest to one does not remove it. That is refused, naming the field; once the count is
+    removed the same manifest applies."""
+    kubectl("apply", "-n", namespace, "-f", "-", input=json.dumps(VALID))
+    old_default = {"spec": {"endpoint": {"initialInstanceCount": 1}}}
+    kubectl(
+        "patch", "mdep", "fraud", "-n", namespace, "--type=merge", "-p", json.dumps(old_default)
+    )
+    serverless = json.dumps(document(spec(endpoint=SERVERLESS)))
+    with pytest.raises(KubectlError) as rejected:
+        kubectl("apply", "-n", namespace, "-f", "-", input=serverless)
+    assert rules.INSTANCE_COUNT_NEEDS_INSTANCE_TYPE.message in rejected.value.stderr
+    remove = [{"op": "remove", "path": "/spec/endpoint/initialInstanceCount"}]
+    kubectl("patch", "mdep", "fraud", "-n", namespace, "--type=json", "-p", json.dumps(remove))
+    kubectl("apply", "-n", namespace, "-f", "-", input=serverless)
+    stored = kubectl.json("get", "mdep", "fraud", "-n", namespace)
+    assert parse_spec(stored["spec"]).endpoint.hosting is Hosting.SERVERLESS
+
+
 def test_kubectl_explain_documents_the_api(kubectl: Kubectl) -> None:
     explained = kubectl("explain", "modeldeployment.spec.approval.policy")
     assert "LatestApproved serves the newest version" in explained
     assert "modeldeployments" in kubectl("api-resources", "--categories=mlops")
+    recursive = kubectl("explain", "modeldeployment.spec", "--recursive")
+    for field in (
+        "serverless",
+        "provisionedConcurrency",
+        "async",
+        "includeInferenceResponseIn",
+        "dataCapture",
+        "jsonContentTypes",
+        "vpcConfig",
+        "enableNetworkIsolation",
+        "targetBacklogPerInstance",
+        "scheduledActions",
+        "timezone",
+    ):
+        assert re.search(rf"^\s+{field}\s", recursive, re.MULTILINE), field
+    memory = kubectl("explain", "modeldeployment.spec.endpoint.serverless.memorySizeInMB")
+    assert "1024 to 6144 MB in steps of 1024" in memory
+    backlog = kubectl("explain", "modeldeployment.spec.autoscaling.targetBacklogPerInstance")
+    assert "Required with endpoint.async" in backlog

@@ -1,4 +1,8 @@
-"""The operator re-checks the spec rules the CRD enforces, with readable messages."""
+"""The operator re-checks the spec rules the CRD enforces, with the same messages.
+
+The rejected and accepted specs are the ones tests/crd/test_admission.py applies to the API
+server (tests/crd/spec_cases.py), so both sides are held to the same table.
+"""
 
 from __future__ import annotations
 
@@ -6,42 +10,70 @@ from typing import Any
 
 import pytest
 
-from model_deployment_operator.domain.spec import InvalidSpecError, parse_spec
+from crd.spec_cases import ACCEPTED, REJECTED, Rejected, merged, spec
+from model_deployment_operator.domain.spec import (
+    CaptureMode,
+    Hosting,
+    InvalidSpecError,
+    NotificationTopic,
+    parse_spec,
+    rules,
+)
 from support.domain_builders import GROUP_ARN, spec_dict
 
 
 def test_defaults_match_the_crd() -> None:
-    spec = parse_spec(spec_dict())
-    assert spec.approval.policy == "LatestApproved"
-    assert spec.endpoint.variant_name == "AllTraffic"
-    assert spec.endpoint.initial_instance_count == 1
-    assert spec.deletion_policy is None
-    assert spec.group_name == "fraud-detector"
+    parsed = parse_spec(spec_dict())
+    assert parsed.approval.policy == "LatestApproved"
+    assert parsed.endpoint.variant_name == "AllTraffic"
+    assert parsed.endpoint.initial_instance_count == 1
+    assert parsed.deletion_policy is None
+    assert parsed.group_name == "fraud-detector"
+    assert parsed.model is None
+    assert parsed.autoscaling is None
 
 
 def test_group_arn_gives_the_bare_group_name() -> None:
     assert parse_spec(spec_dict(modelPackageGroupName=GROUP_ARN)).group_name == "fraud-detector"
 
 
+def test_a_manifest_written_before_the_inference_options_means_what_it_meant() -> None:
+    """v1alpha1 as it was: instanceType, the count defaulted by the CRD or omitted, and an
+    autoscaling block with targetInvocationsPerInstance."""
+    before = spec(
+        endpoint={"variantName": "AllTraffic", "adoptExisting": False},
+        autoscaling={
+            "minCapacity": 1,
+            "maxCapacity": 4,
+            "targetInvocationsPerInstance": 70,
+            "scaleInCooldownSeconds": 300,
+            "scaleOutCooldownSeconds": 300,
+        },
+    )
+    for count in ({}, {"initialInstanceCount": 1}):
+        parsed = parse_spec(merged(before, {"endpoint": count}))
+        assert parsed.endpoint.hosting is Hosting.REAL_TIME
+        assert parsed.endpoint.instance_type == "ml.m5.large"
+        assert parsed.endpoint.instance_count == 1
+        assert parsed.endpoint.serverless is None
+        assert parsed.endpoint.async_ is None
+        assert parsed.endpoint.data_capture is None
+        assert parsed.autoscaling is not None
+        assert parsed.autoscaling.target_value == 70
+        assert parsed.autoscaling.scheduled_actions == ()
+
+
 INVALID = [
-    pytest.param(
-        {"approval": {"policy": "Pinned"}}, "pinnedVersion is required", id="pinned-without-version"
-    ),
-    pytest.param(
-        {"approval": {"pinnedVersion": 2}}, "must be omitted", id="version-without-pinned"
-    ),
-    pytest.param(
-        {"autoscaling": {"minCapacity": 5, "maxCapacity": 2, "targetInvocationsPerInstance": 10}},
-        "minCapacity must be less than or equal",
-        id="min-above-max",
-    ),
     pytest.param(
         {"endpoint": {"instanceType": "m5.large"}}, "spec.endpoint.instanceType", id="instance-type"
     ),
     pytest.param({"endpoint": {"name": "bad_name"}}, "spec.endpoint.name", id="endpoint-name"),
-    pytest.param({"modelPackageGroupName": "no spaces"}, "modelPackageGroupName", id="group"),
-    pytest.param({"tags": {"aws:owner": "x"}}, "must not start with 'aws:'", id="reserved-tag"),
     pytest.param({"surprise": 1}, "spec.surprise", id="unknown-field"),
+    pytest.param(
+        {"endpoint": {"instanceType": "ml.m5.large", "asyncInference": {}}},
+        "spec.endpoint.asyncInference: Extra inputs are not permitted",
+        id="unknown-endpoint-field",
+    ),
 ]
 
 
@@ -50,3 +82,119 @@ def test_invalid_specs_are_explained(overrides: dict[str, Any], fragment: str) -
     with pytest.raises(InvalidSpecError) as caught:
         parse_spec(spec_dict(**overrides))
     assert fragment in str(caught.value)
+
+
+@pytest.mark.parametrize("case", REJECTED, ids=[case.id for case in REJECTED])
+def test_the_models_reject_what_admission_rejects(case: Rejected) -> None:
+    with pytest.raises(InvalidSpecError) as caught:
+        parse_spec(case.spec)
+    assert case.model_message in str(caught.value)
+
+
+@pytest.mark.parametrize("raw", list(ACCEPTED.values()), ids=list(ACCEPTED))
+def test_the_models_accept_what_admission_accepts(raw: dict[str, Any]) -> None:
+    parse_spec(raw)
+
+
+def test_every_rule_the_models_check_has_a_rejected_case() -> None:
+    """The shared table covers each CEL rule the models can check (transition rules compare
+    two versions of the object; only the admission tests can exercise them)."""
+    covered = {case.message for case in REJECTED if isinstance(case.message, rules.Rule)}
+    checkable = {rule for rule in rules.RULES if not rule.transition}
+    assert checkable - covered == set()
+
+
+def test_each_message_names_the_field_it_is_declared_on() -> None:
+    """A rule on spec itself relates parts of the spec and names fields of those parts."""
+    for rule in rules.RULES:
+        if rule.at == "spec":
+            parts = ("spec.", "endpoint.", "model.", "autoscaling")
+            assert any(part in rule.message for part in parts), rule
+        else:
+            field = rule.at.removesuffix("[]").rsplit(".", 1)[-1]
+            assert field.removesuffix("s") in rule.message, rule
+
+
+def test_serverless_reads_as_serverless() -> None:
+    parsed = parse_spec(ACCEPTED["serverless-provisioned-autoscaled"])
+    endpoint = parsed.endpoint
+    assert endpoint.hosting is Hosting.SERVERLESS
+    assert endpoint.instance_type is None
+    assert endpoint.instance_count is None
+    assert endpoint.serverless is not None
+    assert (endpoint.serverless.memory_size_in_mb, endpoint.serverless.max_concurrency) == (
+        2048,
+        20,
+    )
+    assert endpoint.serverless.provisioned_concurrency == 5
+    assert parsed.autoscaling is not None
+    assert parsed.autoscaling.target_provisioned_concurrency_utilization == 0.7
+    assert parsed.autoscaling.target_value == 0.7
+
+
+def test_async_reads_as_async_with_its_notifications_and_scale_to_zero() -> None:
+    parsed = parse_spec(ACCEPTED["async-notifications-scale-to-zero"])
+    endpoint = parsed.endpoint
+    assert endpoint.hosting is Hosting.ASYNC
+    assert endpoint.instance_count == 1
+    assert endpoint.async_ is not None
+    assert endpoint.async_.output_path == "s3://fraud-results/output/"
+    assert endpoint.async_.max_concurrent_invocations_per_instance == 4
+    notifications = endpoint.async_.notifications
+    assert notifications is not None
+    assert notifications.include_inference_response_in == (NotificationTopic.SUCCESS,)
+    assert parsed.autoscaling is not None
+    assert parsed.autoscaling.min_capacity == 0
+    assert parsed.autoscaling.target_value == parsed.autoscaling.target_backlog_per_instance == 5
+    assert [a.max_capacity for a in parsed.autoscaling.scheduled_actions] == [0, 4]
+
+
+def test_data_capture_model_settings_and_scheduled_actions_are_read() -> None:
+    capture = parse_spec(ACCEPTED["data-capture"]).endpoint.data_capture
+    assert capture is not None
+    assert capture.capture_modes == (CaptureMode.INPUT, CaptureMode.OUTPUT)
+    assert capture.json_content_types == ("application/json", "application/jsonlines")
+    model = parse_spec(ACCEPTED["model-settings"]).model
+    assert model is not None
+    assert model.environment == {"LOG_LEVEL": "info", "_THREADS": "4"}
+    assert model.vpc_config is not None
+    assert model.vpc_config.subnets == ("subnet-0a1b2c3d", "subnet-0123456789abcdef0")
+    assert model.enable_network_isolation is True
+    scaling = parse_spec(ACCEPTED["scheduled-actions"]).autoscaling
+    assert scaling is not None
+    peak = scaling.scheduled_actions[0]
+    assert (peak.name, peak.timezone, peak.min_capacity, peak.max_capacity) == (
+        "weekday-peak",
+        "Europe/Paris",
+        4,
+        10,
+    )
+    assert peak.start_time is not None
+    assert peak.start_time.utcoffset() is not None
+
+
+def test_autoscaling_settings_stay_hashable() -> None:
+    """The reconciler compares and keys on spec.autoscaling (what a verified setup was
+    verified against), so it must stay hashable with scheduled actions in it."""
+    scaling = parse_spec(ACCEPTED["scheduled-actions"]).autoscaling
+    assert scaling is not None
+    assert hash(scaling) == hash(parse_spec(ACCEPTED["scheduled-actions"]).autoscaling)
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    """Like the API server, which evaluates every rule: fixing one problem should not
+    reveal the next only on the following apply."""
+    with pytest.raises(InvalidSpecError) as caught:
+        parse_spec(
+            spec(
+                endpoint={"instanceType": "ml.t2.medium"},
+                autoscaling={"minCapacity": 0, "maxCapacity": 2, "targetBacklogPerInstance": 3},
+            )
+        )
+    for rule in (
+        rules.NOT_BURSTABLE,
+        rules.SCALE_TO_ZERO_NEEDS_ASYNC,
+        rules.INVOCATIONS_TARGET_IFF_REAL_TIME,
+        rules.BACKLOG_TARGET_IFF_ASYNC,
+    ):
+        assert rule.message in str(caught.value)

@@ -1,0 +1,566 @@
+"""ModelDeployment specs and what is said about them, shared by two tests:
+
+- tests/crd/test_admission.py applies each to the real API server (the CRD's schema and
+  CEL rules) and expects `message` in kubectl's error;
+- tests/unit/domain/test_spec.py parses each with the operator's models and expects
+  `model_message` (the same text, unless the API server words a schema check its own way).
+
+So every rule is checked on both sides with the same manifest.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from model_deployment_operator.domain.spec import rules
+
+ROLE = "arn:aws:iam::111122223333:role/SageMakerExecution"
+BASE: dict[str, Any] = {
+    "modelPackageGroupName": "fraud-detector",
+    "executionRoleArn": ROLE,
+    "endpoint": {"instanceType": "ml.m5.large"},
+}
+
+
+def merged(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """base with changes applied recursively; a None value removes the key."""
+    result = copy.deepcopy(dict(base))
+    for key, value in changes.items():
+        if value is None:
+            result.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(result.get(key), dict):
+            result[key] = merged(result[key], value)
+        elif isinstance(value, Mapping):
+            result[key] = merged({}, value)
+        else:
+            result[key] = copy.deepcopy(value)
+    return result
+
+
+def spec(**changes: Any) -> dict[str, Any]:
+    return merged(BASE, changes)
+
+
+SERVERLESS = {"instanceType": None, "serverless": {"memorySizeInMB": 2048, "maxConcurrency": 20}}
+PROVISIONED = merged(SERVERLESS, {"serverless": {"provisionedConcurrency": 5}})
+ASYNC = {"async": {"outputPath": "s3://fraud-results/output/"}}
+NOTIFICATIONS = {
+    "successTopic": "arn:aws:sns:us-east-1:111122223333:fraud-done",
+    "errorTopic": "arn:aws:sns:us-east-1:111122223333:fraud-failed",
+    "includeInferenceResponseIn": ["SUCCESS_NOTIFICATION_TOPIC"],
+}
+DATA_CAPTURE = {
+    "samplingPercentage": 20,
+    "destination": "s3://fraud-capture/capture/",
+    "captureModes": ["Input", "Output"],
+}
+REAL_TIME_SCALING = {"minCapacity": 1, "maxCapacity": 4, "targetInvocationsPerInstance": 70}
+ASYNC_SCALING = {"minCapacity": 0, "maxCapacity": 4, "targetBacklogPerInstance": 5}
+SERVERLESS_SCALING = {
+    "minCapacity": 1,
+    "maxCapacity": 10,
+    "targetProvisionedConcurrencyUtilization": 0.7,
+}
+PEAK = {"name": "weekday-peak", "schedule": "cron(0 8 ? * MON-FRI *)", "minCapacity": 4}
+VPC = {"securityGroupIds": ["sg-0123456789abcdef0"], "subnets": ["subnet-0a1b2c3d"]}
+
+
+def scheduled(*actions: Mapping[str, Any], scaling: Mapping[str, Any] = REAL_TIME_SCALING) -> Any:
+    return {**scaling, "scheduledActions": [dict(action) for action in actions]}
+
+
+@dataclass(frozen=True)
+class Rejected:
+    id: str
+    spec: dict[str, Any]
+    message: str | rules.Rule
+    model: str | None = None
+    """What the models say, when it is not `message` (schema checks the API server words
+    its own way: ranges, patterns, required fields)."""
+
+    @property
+    def api_message(self) -> str:
+        return str(self.message)
+
+    @property
+    def model_message(self) -> str:
+        return self.model or str(self.message)
+
+
+REJECTED = [
+    # ------------------------------------------------------------------ as before
+    Rejected(
+        "pinned-without-version",
+        spec(approval={"policy": "Pinned"}),
+        rules.PINNED_VERSION_IFF_PINNED,
+    ),
+    Rejected(
+        "version-without-pinned",
+        spec(approval={"policy": "LatestApproved", "pinnedVersion": 3}),
+        rules.PINNED_VERSION_IFF_PINNED,
+    ),
+    Rejected("group-name", spec(modelPackageGroupName="fraud detector"), rules.GROUP_NAME_OR_ARN),
+    # ------------------------------------------------------------------ hosting shape
+    Rejected("no-hosting-shape", spec(endpoint={"instanceType": None}), rules.ONE_HOSTING_SHAPE),
+    Rejected(
+        "instances-and-serverless",
+        spec(endpoint={"serverless": SERVERLESS["serverless"]}),
+        rules.ONE_HOSTING_SHAPE,
+    ),
+    Rejected(
+        "instance-count-with-serverless",
+        spec(endpoint={**SERVERLESS, "initialInstanceCount": 2}),
+        rules.INSTANCE_COUNT_NEEDS_INSTANCE_TYPE,
+    ),
+    Rejected(
+        "async-with-serverless",
+        spec(endpoint={**SERVERLESS, **ASYNC}),
+        rules.ASYNC_NEEDS_INSTANCE_TYPE,
+    ),
+    Rejected(
+        "data-capture-with-serverless",
+        spec(endpoint={**SERVERLESS, "dataCapture": DATA_CAPTURE}),
+        rules.DATA_CAPTURE_NEEDS_INSTANCE_TYPE,
+    ),
+    Rejected(
+        "volume-with-serverless",
+        spec(endpoint={**SERVERLESS, "volumeSizeInGB": 30}),
+        rules.VOLUME_SIZE_NEEDS_INSTANCE_TYPE,
+    ),
+    Rejected(
+        "download-timeout-with-serverless",
+        spec(endpoint={**SERVERLESS, "modelDataDownloadTimeoutSeconds": 600}),
+        rules.DOWNLOAD_TIMEOUT_NEEDS_INSTANCE_TYPE,
+    ),
+    Rejected(
+        "startup-timeout-with-serverless",
+        spec(endpoint={**SERVERLESS, "containerStartupHealthCheckTimeoutSeconds": 600}),
+        rules.STARTUP_TIMEOUT_NEEDS_INSTANCE_TYPE,
+    ),
+    # ------------------------------------------------------------------ serverless
+    Rejected(
+        "provisioned-above-max-concurrency",
+        spec(endpoint=merged(SERVERLESS, {"serverless": {"provisionedConcurrency": 21}})),
+        rules.PROVISIONED_NOT_ABOVE_MAX_CONCURRENCY,
+    ),
+    Rejected(
+        "serverless-memory-step",
+        spec(endpoint=merged(SERVERLESS, {"serverless": {"memorySizeInMB": 2000}})),
+        "spec.endpoint.serverless.memorySizeInMB in body should be a multiple of 1024",
+        "spec.endpoint.serverless.memorySizeInMB: Input should be a multiple of 1024",
+    ),
+    Rejected(
+        "serverless-memory-range",
+        spec(endpoint=merged(SERVERLESS, {"serverless": {"memorySizeInMB": 7168}})),
+        "spec.endpoint.serverless.memorySizeInMB in body should be less than or equal to 6144",
+        "spec.endpoint.serverless.memorySizeInMB: Input should be less than or equal to 6144",
+    ),
+    Rejected(
+        "serverless-concurrency-range",
+        spec(endpoint=merged(SERVERLESS, {"serverless": {"maxConcurrency": 201}})),
+        "spec.endpoint.serverless.maxConcurrency in body should be less than or equal to 200",
+        "spec.endpoint.serverless.maxConcurrency: Input should be less than or equal to 200",
+    ),
+    # ------------------------------------------------------------------ async
+    Rejected(
+        "async-without-output-path",
+        spec(endpoint={"async": {"failurePath": "s3://fraud-results/failed/"}}),
+        "spec.endpoint.async.outputPath: Required value",
+        "spec.endpoint.async.outputPath: Field required",
+    ),
+    Rejected(
+        "async-output-not-s3",
+        spec(endpoint={"async": {"outputPath": "https://fraud-results.example.com/out/"}}),
+        "spec.endpoint.async.outputPath in body should match",
+        "spec.endpoint.async.outputPath: String should match pattern",
+    ),
+    Rejected(
+        "async-concurrency-range",
+        spec(endpoint=merged(ASYNC, {"async": {"maxConcurrentInvocationsPerInstance": 1001}})),
+        "spec.endpoint.async.maxConcurrentInvocationsPerInstance in body should be less than "
+        "or equal to 1000",
+        "spec.endpoint.async.maxConcurrentInvocationsPerInstance: Input should be less than "
+        "or equal to 1000",
+    ),
+    Rejected(
+        "notifications-without-topic",
+        spec(endpoint=merged(ASYNC, {"async": {"notifications": {}}})),
+        rules.NOTIFICATIONS_NEED_A_TOPIC,
+    ),
+    Rejected(
+        "response-in-unset-topic",
+        spec(
+            endpoint=merged(
+                ASYNC,
+                {
+                    "async": {
+                        "notifications": {
+                            "successTopic": NOTIFICATIONS["successTopic"],
+                            "includeInferenceResponseIn": ["ERROR_NOTIFICATION_TOPIC"],
+                        }
+                    }
+                },
+            )
+        ),
+        rules.RESPONSE_ONLY_IN_SET_TOPICS,
+    ),
+    Rejected(
+        "notification-topic-not-sns",
+        spec(
+            endpoint=merged(
+                ASYNC,
+                {"async": {"notifications": {"errorTopic": "arn:aws:sqs:us-east-1:1:q"}}},
+            )
+        ),
+        "spec.endpoint.async.notifications.errorTopic in body should match",
+        "spec.endpoint.async.notifications.errorTopic: String should match pattern",
+    ),
+    # ------------------------------------------------------------------ data capture
+    Rejected(
+        "capture-modes-empty",
+        spec(endpoint={"dataCapture": {**DATA_CAPTURE, "captureModes": []}}),
+        "spec.endpoint.dataCapture.captureModes: Invalid value: 0: "
+        "spec.endpoint.dataCapture.captureModes in body should have at least 1 items",
+        "spec.endpoint.dataCapture.captureModes: Tuple should have at least 1 item",
+    ),
+    Rejected(
+        "capture-mode-unknown",
+        spec(endpoint={"dataCapture": {**DATA_CAPTURE, "captureModes": ["InputAndOutput"]}}),
+        'spec.endpoint.dataCapture.captureModes[0]: Unsupported value: "InputAndOutput"',
+        "spec.endpoint.dataCapture.captureModes.0: Input should be 'Input' or 'Output'",
+    ),
+    Rejected(
+        "capture-mode-twice",
+        spec(endpoint={"dataCapture": {**DATA_CAPTURE, "captureModes": ["Input", "Input"]}}),
+        'spec.endpoint.dataCapture.captureModes[1]: Duplicate value: "Input"',
+        'spec.endpoint.dataCapture.captureModes: Duplicate value: "Input"',
+    ),
+    Rejected(
+        "capture-sampling-range",
+        spec(endpoint={"dataCapture": {**DATA_CAPTURE, "samplingPercentage": 101}}),
+        "spec.endpoint.dataCapture.samplingPercentage in body should be less than or equal to 100",
+        "spec.endpoint.dataCapture.samplingPercentage: Input should be less than or equal to 100",
+    ),
+    Rejected(
+        "capture-without-destination",
+        spec(endpoint={"dataCapture": {**DATA_CAPTURE, "destination": None}}),
+        "spec.endpoint.dataCapture.destination: Required value",
+        "spec.endpoint.dataCapture.destination: Field required",
+    ),
+    Rejected(
+        "capture-content-type",
+        spec(endpoint={"dataCapture": {**DATA_CAPTURE, "csvContentTypes": ["csv"]}}),
+        "spec.endpoint.dataCapture.csvContentTypes[0] in body should match",
+        "spec.endpoint.dataCapture.csvContentTypes.0: String should match pattern",
+    ),
+    # ------------------------------------------------------------------ instance settings
+    Rejected(
+        "volume-size-range",
+        spec(endpoint={"volumeSizeInGB": 513}),
+        "spec.endpoint.volumeSizeInGB in body should be less than or equal to 512",
+        "spec.endpoint.volumeSizeInGB: Input should be less than or equal to 512",
+    ),
+    Rejected(
+        "download-timeout-range",
+        spec(endpoint={"modelDataDownloadTimeoutSeconds": 59}),
+        "spec.endpoint.modelDataDownloadTimeoutSeconds in body should be greater than or "
+        "equal to 60",
+        "spec.endpoint.modelDataDownloadTimeoutSeconds: Input should be greater than or "
+        "equal to 60",
+    ),
+    Rejected(
+        "startup-timeout-range",
+        spec(endpoint={"containerStartupHealthCheckTimeoutSeconds": 3601}),
+        "spec.endpoint.containerStartupHealthCheckTimeoutSeconds in body should be less than "
+        "or equal to 3600",
+        "spec.endpoint.containerStartupHealthCheckTimeoutSeconds: Input should be less than "
+        "or equal to 3600",
+    ),
+    Rejected(
+        "kms-key-pattern",
+        spec(endpoint={"kmsKeyId": "my key"}),
+        "spec.endpoint.kmsKeyId in body should match",
+        "spec.endpoint.kmsKeyId: String should match pattern",
+    ),
+    # ------------------------------------------------------------------ model
+    Rejected(
+        "environment-name",
+        spec(model={"environment": {"LOG_LEVEL": "info", "2FAST": "yes"}}),
+        rules.ENVIRONMENT_NAMES,
+    ),
+    Rejected(
+        "environment-too-large",
+        spec(model={"environment": {f"VAR_{i}": "x" for i in range(101)}}),
+        "spec.model.environment: Too many: 101: must have at most 100 items",
+        "spec.model.environment: Dictionary should have at most 100 items",
+    ),
+    Rejected(
+        "security-group-pattern",
+        spec(model={"vpcConfig": {**VPC, "securityGroupIds": ["default"]}}),
+        "spec.model.vpcConfig.securityGroupIds[0] in body should match",
+        "spec.model.vpcConfig.securityGroupIds.0: String should match pattern",
+    ),
+    Rejected(
+        "too-many-security-groups",
+        spec(
+            model={"vpcConfig": {**VPC, "securityGroupIds": [f"sg-0000000{i}" for i in range(6)]}}
+        ),
+        "spec.model.vpcConfig.securityGroupIds: Too many: 6: must have at most 5 items",
+        "spec.model.vpcConfig.securityGroupIds: Tuple should have at most 5 items",
+    ),
+    Rejected(
+        "vpc-without-subnets",
+        spec(model={"vpcConfig": {**VPC, "subnets": None}}),
+        "spec.model.vpcConfig.subnets: Required value",
+        "spec.model.vpcConfig.subnets: Field required",
+    ),
+    Rejected(
+        "vpc-with-serverless",
+        spec(endpoint=SERVERLESS, model={"vpcConfig": VPC}),
+        rules.VPC_NOT_SERVERLESS,
+    ),
+    Rejected(
+        "network-isolation-with-serverless",
+        spec(endpoint=SERVERLESS, model={"enableNetworkIsolation": True}),
+        rules.ISOLATION_NOT_SERVERLESS,
+    ),
+    # ------------------------------------------------------------------ autoscaling targets
+    Rejected(
+        "min-above-max",
+        spec(autoscaling={**REAL_TIME_SCALING, "minCapacity": 5}),
+        rules.MIN_NOT_ABOVE_MAX,
+    ),
+    Rejected(
+        "scale-to-zero-real-time",
+        spec(autoscaling={**REAL_TIME_SCALING, "minCapacity": 0}),
+        rules.SCALE_TO_ZERO_NEEDS_ASYNC,
+    ),
+    Rejected(
+        "real-time-without-invocations-target",
+        spec(autoscaling={"minCapacity": 1, "maxCapacity": 4}),
+        rules.INVOCATIONS_TARGET_IFF_REAL_TIME,
+    ),
+    Rejected(
+        "async-with-invocations-target",
+        spec(endpoint=ASYNC, autoscaling={**ASYNC_SCALING, "targetInvocationsPerInstance": 70}),
+        rules.INVOCATIONS_TARGET_IFF_REAL_TIME,
+    ),
+    Rejected(
+        "serverless-with-invocations-target",
+        spec(
+            endpoint=PROVISIONED,
+            autoscaling={**SERVERLESS_SCALING, "targetInvocationsPerInstance": 70},
+        ),
+        rules.INVOCATIONS_TARGET_IFF_REAL_TIME,
+    ),
+    Rejected(
+        "serverless-without-utilization-target",
+        spec(endpoint=PROVISIONED, autoscaling={"minCapacity": 1, "maxCapacity": 10}),
+        rules.PROVISIONED_TARGET_IFF_SERVERLESS,
+    ),
+    Rejected(
+        "utilization-target-on-instances",
+        spec(autoscaling={**REAL_TIME_SCALING, "targetProvisionedConcurrencyUtilization": 0.7}),
+        rules.PROVISIONED_TARGET_IFF_SERVERLESS,
+    ),
+    Rejected(
+        "async-without-backlog-target",
+        spec(endpoint=ASYNC, autoscaling={"minCapacity": 0, "maxCapacity": 4}),
+        rules.BACKLOG_TARGET_IFF_ASYNC,
+    ),
+    Rejected(
+        "backlog-target-on-real-time",
+        spec(autoscaling={**REAL_TIME_SCALING, "targetBacklogPerInstance": 5}),
+        rules.BACKLOG_TARGET_IFF_ASYNC,
+    ),
+    Rejected(
+        "serverless-scaling-without-provisioned",
+        spec(endpoint=SERVERLESS, autoscaling=SERVERLESS_SCALING),
+        rules.SERVERLESS_SCALING_NEEDS_PROVISIONED,
+    ),
+    Rejected(
+        "serverless-max-above-concurrency",
+        spec(endpoint=PROVISIONED, autoscaling={**SERVERLESS_SCALING, "maxCapacity": 21}),
+        rules.SERVERLESS_MAX_NOT_ABOVE_CONCURRENCY,
+    ),
+    Rejected(
+        "utilization-range",
+        spec(
+            endpoint=PROVISIONED,
+            autoscaling={**SERVERLESS_SCALING, "targetProvisionedConcurrencyUtilization": 1.5},
+        ),
+        "spec.autoscaling.targetProvisionedConcurrencyUtilization in body should be less than "
+        "or equal to 1",
+        "spec.autoscaling.targetProvisionedConcurrencyUtilization: Input should be less than "
+        "or equal to 1",
+    ),
+    Rejected(
+        "burstable-t2",
+        spec(endpoint={"instanceType": "ml.t2.medium"}, autoscaling=REAL_TIME_SCALING),
+        rules.NOT_BURSTABLE,
+    ),
+    Rejected(
+        "burstable-t3-async",
+        spec(endpoint={"instanceType": "ml.t3.large", **ASYNC}, autoscaling=ASYNC_SCALING),
+        rules.NOT_BURSTABLE,
+    ),
+    # ------------------------------------------------------------------ scheduled actions
+    Rejected(
+        "scheduled-on-serverless",
+        spec(endpoint=PROVISIONED, autoscaling=scheduled(PEAK, scaling=SERVERLESS_SCALING)),
+        rules.SCHEDULED_NEEDS_INSTANCE_TYPE,
+    ),
+    Rejected(
+        "scheduled-zero-on-real-time",
+        spec(autoscaling=scheduled({**PEAK, "minCapacity": 0})),
+        rules.SCHEDULED_ZERO_NEEDS_ASYNC,
+    ),
+    Rejected(
+        "scheduled-names-not-unique",
+        spec(autoscaling=scheduled(PEAK, {**PEAK, "schedule": "cron(0 20 ? * MON-FRI *)"})),
+        rules.SCHEDULED_NAMES_UNIQUE,
+    ),
+    Rejected(
+        "scheduled-without-capacity",
+        spec(autoscaling=scheduled({**PEAK, "minCapacity": None})),
+        rules.SCHEDULED_SETS_CAPACITY,
+    ),
+    Rejected(
+        "scheduled-min-above-max",
+        spec(autoscaling=scheduled({**PEAK, "maxCapacity": 2})),
+        rules.SCHEDULED_MIN_NOT_ABOVE_MAX,
+    ),
+    Rejected(
+        "scheduled-end-before-start",
+        spec(
+            autoscaling=scheduled(
+                {**PEAK, "startTime": "2027-01-10T00:00:00Z", "endTime": "2027-01-09T23:00:00Z"}
+            )
+        ),
+        rules.SCHEDULED_END_AFTER_START,
+    ),
+    *(
+        Rejected(
+            f"schedule-{name}",
+            spec(autoscaling=scheduled({**PEAK, "schedule": schedule})),
+            rules.SCHEDULE_FORMAT,
+        )
+        for name, schedule in [
+            ("words", "every weekday at 8"),
+            ("cron-five-fields", "cron(0 8 * * MON-FRI)"),
+            ("rate-zero", "rate(0 minutes)"),
+            ("rate-unit", "rate(2 weeks)"),
+            ("at-without-t", "at(2027-01-10 08:00:00)"),
+        ]
+    ),
+    Rejected(
+        "scheduled-name-pattern",
+        spec(autoscaling=scheduled({**PEAK, "name": "weekday_peak"})),
+        "spec.autoscaling.scheduledActions[0].name in body should match",
+        "spec.autoscaling.scheduledActions.0.name: String should match pattern",
+    ),
+    Rejected(
+        "too-many-scheduled-actions",
+        spec(autoscaling=scheduled(*({**PEAK, "name": f"step-{i}"} for i in range(11)))),
+        "spec.autoscaling.scheduledActions: Too many: 11: must have at most 10 items",
+        "spec.autoscaling.scheduledActions: Tuple should have at most 10 items",
+    ),
+    Rejected(
+        "timezone-pattern",
+        spec(autoscaling=scheduled({**PEAK, "timezone": "Paris time"})),
+        "spec.autoscaling.scheduledActions[0].timezone in body should match",
+        "spec.autoscaling.scheduledActions.0.timezone: String should match pattern",
+    ),
+    Rejected(
+        "start-time-without-offset",
+        spec(autoscaling=scheduled({**PEAK, "startTime": "2027-01-10T08:00:00"})),
+        "spec.autoscaling.scheduledActions[0].startTime in body must be of type date-time",
+        "spec.autoscaling.scheduledActions.0.startTime: Input should have timezone info",
+    ),
+    # ------------------------------------------------------------------ tags
+    Rejected("tag-key-format", spec(tags={"cost center!": "x"}), rules.TAG_KEYS_FORMAT),
+    Rejected("reserved-tag", spec(tags={"aws:created-by": "me"}), rules.TAG_KEYS_NOT_RESERVED),
+]
+
+ACCEPTED = {
+    "instance-backed-as-before": spec(
+        endpoint={"initialInstanceCount": 2}, autoscaling=REAL_TIME_SCALING
+    ),
+    "serverless": spec(endpoint=SERVERLESS),
+    "serverless-with-kms-key": spec(endpoint={**SERVERLESS, "kmsKeyId": "alias/fraud-serverless"}),
+    "serverless-provisioned-autoscaled": spec(
+        endpoint=PROVISIONED, autoscaling={**SERVERLESS_SCALING, "maxCapacity": 20}
+    ),
+    "async-notifications-scale-to-zero": spec(
+        endpoint=merged(
+            ASYNC,
+            {
+                "async": {
+                    "failurePath": "s3://fraud-results/failed/",
+                    "kmsKeyId": "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef",
+                    "maxConcurrentInvocationsPerInstance": 4,
+                    "notifications": NOTIFICATIONS,
+                }
+            },
+        ),
+        autoscaling=scheduled(
+            {"name": "nights-off", "schedule": "cron(0 22 * * ? *)", "maxCapacity": 0},
+            {"name": "mornings-on", "schedule": "cron(0 6 * * ? *)", "maxCapacity": 4},
+            scaling=ASYNC_SCALING,
+        ),
+    ),
+    "data-capture": spec(
+        endpoint={
+            "dataCapture": {
+                **DATA_CAPTURE,
+                "kmsKeyId": "alias/fraud-capture",
+                "csvContentTypes": ["text/csv"],
+                "jsonContentTypes": ["application/json", "application/jsonlines"],
+            }
+        }
+    ),
+    "model-settings": spec(
+        model={
+            "environment": {"LOG_LEVEL": "info", "_THREADS": "4"},
+            "vpcConfig": {
+                "securityGroupIds": ["sg-0123456789abcdef0"],
+                "subnets": ["subnet-0a1b2c3d", "subnet-0123456789abcdef0"],
+            },
+            "enableNetworkIsolation": True,
+        }
+    ),
+    "instance-settings": spec(
+        endpoint={
+            "volumeSizeInGB": 30,
+            "modelDataDownloadTimeoutSeconds": 600,
+            "containerStartupHealthCheckTimeoutSeconds": 600,
+            "kmsKeyId": "1234abcd-12ab-34cd-56ef-1234567890ab",
+        }
+    ),
+    "scheduled-actions": spec(
+        autoscaling=scheduled(
+            {
+                **PEAK,
+                "maxCapacity": 10,
+                "timezone": "Europe/Paris",
+                "startTime": "2027-01-04T00:00:00+01:00",
+                "endTime": "2027-12-31T23:59:59Z",
+            },
+            {"name": "evening", "schedule": "cron(0 20 ? * MON-FRI *)", "minCapacity": 1},
+            {
+                "name": "launch-day",
+                "schedule": "at(2027-03-01T07:30:00)",
+                "minCapacity": 8,
+                "maxCapacity": 12,
+            },
+            {"name": "hourly-check", "schedule": "rate(1 hour)", "maxCapacity": 6},
+        )
+    ),
+    "trainium-is-not-burstable": spec(
+        endpoint={"instanceType": "ml.trn1.2xlarge"}, autoscaling=REAL_TIME_SCALING
+    ),
+    "burstable-without-autoscaling": spec(endpoint={"instanceType": "ml.t2.medium"}),
+}
