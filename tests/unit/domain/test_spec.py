@@ -6,9 +6,11 @@ server (tests/crd/spec_cases.py), so both sides are held to the same table.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from crd.spec_cases import ACCEPTED, REJECTED, Rejected, merged, spec
 from model_deployment_operator.domain.spec import (
@@ -20,6 +22,8 @@ from model_deployment_operator.domain.spec import (
     rules,
 )
 from support.domain_builders import GROUP_ARN, spec_dict
+
+SAMPLES = sorted((Path(__file__).resolve().parents[3] / "manifests" / "samples").glob("*.yaml"))
 
 
 def test_defaults_match_the_crd() -> None:
@@ -198,3 +202,27 @@ def test_every_problem_is_reported_at_once() -> None:
         rules.BACKLOG_TARGET_IFF_ASYNC,
     ):
         assert rule.message in str(caught.value)
+
+
+def test_the_samples_are_specs_the_models_accept_and_show_every_option() -> None:
+    """tests/crd/test_samples.py has the API server admit them; here the operator reads
+    them, and between them they show each hosting shape and each option."""
+    specs = [parse_spec(yaml.safe_load(path.read_text())["spec"]) for path in SAMPLES]
+    assert {parsed.endpoint.hosting for parsed in specs} == set(Hosting)
+    shown = {
+        "serverless autoscaling": any(
+            parsed.autoscaling and parsed.endpoint.hosting is Hosting.SERVERLESS for parsed in specs
+        ),
+        "async notifications": any(
+            parsed.endpoint.async_ and parsed.endpoint.async_.notifications for parsed in specs
+        ),
+        "scale to zero": any(
+            parsed.autoscaling and parsed.autoscaling.min_capacity == 0 for parsed in specs
+        ),
+        "data capture": any(parsed.endpoint.data_capture for parsed in specs),
+        "model settings": any(parsed.model and parsed.model.vpc_config for parsed in specs),
+        "scheduled actions": any(
+            parsed.autoscaling and parsed.autoscaling.scheduled_actions for parsed in specs
+        ),
+    }
+    assert [option for option, present in shown.items() if not present] == []
