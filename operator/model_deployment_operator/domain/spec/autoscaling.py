@@ -2,11 +2,11 @@
 
 The scalable dimension and the target-tracking metric follow the hosting shape:
 
-| hosting    | capacity                      | target                                   |
-|------------|-------------------------------|------------------------------------------|
-| RealTime   | instances                     | targetInvocationsPerInstance             |
-| Async      | instances (minCapacity may be 0) | targetBacklogPerInstance              |
-| Serverless | provisioned concurrency       | targetProvisionedConcurrencyUtilization  |
+| hosting    | capacity                         | target                                  |
+|------------|----------------------------------|-----------------------------------------|
+| RealTime   | instances                        | targetInvocationsPerInstance            |
+| Async      | instances (minCapacity may be 0) | targetBacklogPerInstance                |
+| Serverless | provisioned concurrency          | targetProvisionedConcurrencyUtilization |
 """
 
 from __future__ import annotations
@@ -119,17 +119,21 @@ def autoscaling_problems(autoscaling: AutoscalingSpec, endpoint: EndpointSpec) -
     if autoscaling.min_capacity == 0 and hosting is not Hosting.ASYNC:
         problems.append(rules.SCALE_TO_ZERO_NEEDS_ASYNC)
     targets = (
-        (autoscaling.target_invocations_per_instance, Hosting.REAL_TIME),
-        (autoscaling.target_provisioned_concurrency_utilization, Hosting.SERVERLESS),
-        (autoscaling.target_backlog_per_instance, Hosting.ASYNC),
+        (
+            autoscaling.target_invocations_per_instance,
+            Hosting.REAL_TIME,
+            rules.INVOCATIONS_TARGET_IFF_REAL_TIME,
+        ),
+        (
+            autoscaling.target_provisioned_concurrency_utilization,
+            Hosting.SERVERLESS,
+            rules.PROVISIONED_TARGET_IFF_SERVERLESS,
+        ),
+        (autoscaling.target_backlog_per_instance, Hosting.ASYNC, rules.BACKLOG_TARGET_IFF_ASYNC),
     )
-    target_rules = {
-        Hosting.REAL_TIME: rules.INVOCATIONS_TARGET_IFF_REAL_TIME,
-        Hosting.SERVERLESS: rules.PROVISIONED_TARGET_IFF_SERVERLESS,
-        Hosting.ASYNC: rules.BACKLOG_TARGET_IFF_ASYNC,
-    }
+    # Each target is required with its hosting shape and refused with the others.
     problems.extend(
-        target_rules[shape] for value, shape in targets if (value is not None) != (hosting is shape)
+        rule for value, shape, rule in targets if (value is not None) != (hosting is shape)
     )
     if serverless is not None:
         if serverless.provisioned_concurrency is None:
