@@ -156,7 +156,7 @@ def command_run(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     directory = KubernetesDirectory(
-        api_client(), namespace_ttl_seconds=settings.namespace_cache_seconds
+        api_client, namespace_ttl_seconds=settings.namespace_cache_seconds
     )
     reconciler = build_reconciler(settings, directory)
     events = None

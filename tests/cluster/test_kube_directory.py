@@ -115,3 +115,18 @@ def test_an_unreachable_api_server_is_unknown_not_gone() -> None:
     with pytest.raises(ClusterReadError) as unreachable:
         directory.namespace_annotation("ns", ANNOTATION)
     assert not unreachable.value.forbidden
+
+
+def test_no_cluster_configuration_yet_is_a_transient_answer_not_a_crash() -> None:
+    """The operator starts before it can reach a cluster (kopf waits for it); its directory
+    must answer "unavailable", not stop the process."""
+
+    def no_configuration() -> object:
+        raise kubernetes.config.ConfigException("Invalid kube-config file.")
+
+    directory = KubernetesDirectory(no_configuration)
+    with pytest.raises(ClusterReadError) as unavailable:
+        directory.namespace_annotation("ns", ANNOTATION)
+    assert not unavailable.value.forbidden
+    assert "Invalid kube-config" in unavailable.value.detail
+    assert directory.owner_presence(DeploymentRef("ns", "n", "u"))[0] is OwnerPresence.UNKNOWN

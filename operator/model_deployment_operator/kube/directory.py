@@ -43,6 +43,9 @@ def _detail(error: ApiException) -> str:
 
 
 class KubernetesDirectory:
+    """`client`: an ApiClient, or a function making one on first use (the operator starts
+    before it can reach the cluster, as kopf does, and must not fail for it)."""
+
     def __init__(
         self,
         client: Any,
@@ -50,12 +53,29 @@ class KubernetesDirectory:
         namespace_ttl_seconds: float = 60.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._core = kubernetes.client.CoreV1Api(client)
-        self._custom = kubernetes.client.CustomObjectsApi(client)
+        self._client_source = client
+        self._apis: tuple[Any, Any] | None = None
         self._ttl = namespace_ttl_seconds
         self._monotonic = monotonic
         self._lock = threading.Lock()
         self._annotations: dict[str, tuple[float, dict[str, str]]] = {}
+
+    def _api(self) -> tuple[Any, Any]:
+        """(CoreV1Api, CustomObjectsApi), connecting on first use."""
+        with self._lock:
+            if self._apis is None:
+                source = self._client_source
+                try:
+                    client = source() if callable(source) else source
+                except kubernetes.config.ConfigException as error:
+                    raise ClusterReadError(
+                        "the Kubernetes API configuration", str(error), forbidden=False
+                    ) from error
+                self._apis = (
+                    kubernetes.client.CoreV1Api(client),
+                    kubernetes.client.CustomObjectsApi(client),
+                )
+            return self._apis
 
     def namespace_annotation(self, namespace: str, key: str) -> str | None:
         now = self._monotonic()
@@ -70,7 +90,8 @@ class KubernetesDirectory:
     def _read_annotations(self, namespace: str) -> dict[str, str]:
         what = f"namespace {namespace}"
         try:
-            found = self._core.read_namespace(namespace, _request_timeout=REQUEST_TIMEOUT_SECONDS)
+            core, _ = self._api()
+            found = core.read_namespace(namespace, _request_timeout=REQUEST_TIMEOUT_SECONDS)
         except ApiException as error:
             if error.status == NOT_FOUND:
                 return {}
@@ -83,7 +104,11 @@ class KubernetesDirectory:
 
     def owner_presence(self, owner: DeploymentRef) -> tuple[OwnerPresence, str]:
         try:
-            found = self._custom.get_namespaced_custom_object(
+            _, custom = self._api()
+        except ClusterReadError as error:
+            return OwnerPresence.UNKNOWN, error.detail
+        try:
+            found = custom.get_namespaced_custom_object(
                 GROUP,
                 VERSION,
                 owner.namespace,
