@@ -3,18 +3,15 @@ reconciler depends only on this shape."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from model_deployment_operator.domain.actions import Action
 from model_deployment_operator.domain.naming import DeploymentRef
-from model_deployment_operator.domain.observed import (
-    DeployedConfig,
-    ObservedEndpoint,
-    ScalableTarget,
-    TargetTrackingPolicy,
-)
+from model_deployment_operator.domain.observed import DeployedConfig, ObservedEndpoint
 from model_deployment_operator.domain.ownership import OwnerPresence
 from model_deployment_operator.domain.registry import PackageGroup, PackageVersion
+from model_deployment_operator.domain.scaling.model import ObservedScaling
 from model_deployment_operator.domain.tenancy import OPERATOR_IDENTITY, AwsIdentity
 
 
@@ -53,11 +50,12 @@ class SageMakerPort(Protocol):
         """(name, arn) of every model whose name contains the text."""
         ...
 
-    def describe_scalable_target(self, resource_id: str) -> ScalableTarget | None: ...
-
-    def describe_scaling_policy(
-        self, resource_id: str, policy_name: str
-    ) -> TargetTrackingPolicy | None: ...
+    def describe_scaling(
+        self, resource_id: str, *, scheduled: bool, alarms: Sequence[tuple[str, str]] = ()
+    ) -> ObservedScaling:
+        """The variant's scalable target, its policies, its scheduled actions (when
+        `scheduled`) and the named CloudWatch alarms, as (alarm, policy name) pairs."""
+        ...
 
     def apply(self, action: Action) -> None:
         """Perform one planned action. Creating something that already exists under the same

@@ -11,14 +11,17 @@ from model_deployment_operator.domain.naming import DeploymentRef
 from model_deployment_operator.domain.observed import (
     DeployedConfig,
     ObservedEndpoint,
-    ObservedScaling,
     ObservedVariant,
-    ScalableTarget,
-    TargetTrackingPolicy,
 )
 from model_deployment_operator.domain.ownership import Claim, Ownership
-from model_deployment_operator.domain.phases.scaling import TARGET_TRACKING_METRIC
 from model_deployment_operator.domain.registry import PackageVersion
+from model_deployment_operator.domain.scaling.instance import INVOCATIONS_METRIC
+from model_deployment_operator.domain.scaling.model import (
+    Dimension,
+    ObservedScaling,
+    ScalableTarget,
+    TargetTracking,
+)
 from model_deployment_operator.domain.spec import DeletionPolicy, parse_spec
 from model_deployment_operator.domain.status import HistoryEntry, Outcome, Trigger
 
@@ -114,22 +117,21 @@ def scaling(
     with_policy: bool = True,
     resource_id: str = "endpoint/ml-prod-fraud-detector/variant/AllTraffic",
 ) -> ObservedScaling:
+    """A registered instance-count target, with the operator's invocations policy."""
+    policy = TargetTracking(
+        name="mdo-ml-prod-fraud-detector-AllTraffic-invocations",
+        target_value=target_value,
+        predefined_metric=INVOCATIONS_METRIC,
+        scale_in_cooldown=cooldowns[0],
+        scale_out_cooldown=cooldowns[1],
+    )
     return ObservedScaling(
-        target=ScalableTarget(resource_id, min_capacity, max_capacity),
-        policy=TargetTrackingPolicy(
-            name="mdo-ml-prod-fraud-detector-AllTraffic-invocations",
-            resource_id=resource_id,
-            target_value=target_value,
-            scale_in_cooldown=cooldowns[0],
-            scale_out_cooldown=cooldowns[1],
-            metric_type=TARGET_TRACKING_METRIC,
-        )
-        if with_policy
-        else None,
+        target=ScalableTarget(resource_id, Dimension.INSTANCE_COUNT, min_capacity, max_capacity),
+        policies=((policy, f"arn:aws:autoscaling:policy/{policy.name}"),) if with_policy else (),
     )
 
 
-NO_SCALING = ObservedScaling(target=None, policy=None)
+NO_SCALING = ObservedScaling(target=None)
 
 
 def history_entry(

@@ -7,13 +7,17 @@ from dataclasses import dataclass
 from typing import TypeAlias
 
 from model_deployment_operator.domain.rendering.config import EndpointConfigSpec
-from model_deployment_operator.domain.rendering.model import ModelSpec
+from model_deployment_operator.domain.rendering.model import ModelDefinition
+from model_deployment_operator.domain.scaling.actions import (
+    ScalingAction,
+    describe_scaling_action,
+)
 
 
 @dataclass(frozen=True)
 class CreateModel:
     name: str
-    spec: ModelSpec
+    spec: ModelDefinition
     tags: tuple[tuple[str, str], ...]
 
 
@@ -66,29 +70,6 @@ class TagEndpoint:
 
 
 @dataclass(frozen=True)
-class RegisterScalableTarget:
-    resource_id: str
-    min_capacity: int
-    max_capacity: int
-
-
-@dataclass(frozen=True)
-class PutScalingPolicy:
-    policy_name: str
-    resource_id: str
-    target_invocations_per_instance: float
-    scale_in_cooldown_seconds: int
-    scale_out_cooldown_seconds: int
-
-
-@dataclass(frozen=True)
-class DeregisterScalableTarget:
-    """Also removes the target's scaling policies (Application Auto Scaling does so)."""
-
-    resource_id: str
-
-
-@dataclass(frozen=True)
 class DeleteEndpointConfig:
     name: str
 
@@ -106,9 +87,7 @@ Action: TypeAlias = (
     | SetInstanceCount
     | DeleteEndpoint
     | TagEndpoint
-    | RegisterScalableTarget
-    | PutScalingPolicy
-    | DeregisterScalableTarget
+    | ScalingAction
     | DeleteEndpointConfig
     | DeleteModel
 )
@@ -134,13 +113,8 @@ def describe_action(action: Action) -> str:
             return f"DeleteEndpoint {name}"
         case TagEndpoint(name=name):
             return f"AddTags to endpoint {name}"
-        case RegisterScalableTarget(resource_id=rid, min_capacity=low, max_capacity=high):
-            return f"RegisterScalableTarget {rid} ({low}-{high})"
-        case PutScalingPolicy(policy_name=policy, resource_id=rid):
-            return f"PutScalingPolicy {policy} on {rid}"
-        case DeregisterScalableTarget(resource_id=rid):
-            return f"DeregisterScalableTarget {rid}"
         case DeleteEndpointConfig(name=name):
             return f"DeleteEndpointConfig {name}"
         case DeleteModel(name=name):
             return f"DeleteModel {name}"
+    return describe_scaling_action(action)

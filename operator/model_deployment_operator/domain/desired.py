@@ -9,8 +9,10 @@ from model_deployment_operator.domain.naming import DeploymentRef
 from model_deployment_operator.domain.registry import PackageVersion
 from model_deployment_operator.domain.rendering import target
 from model_deployment_operator.domain.rendering.config import EndpointConfigSpec
-from model_deployment_operator.domain.rendering.model import ModelSpec
+from model_deployment_operator.domain.rendering.model import ModelDefinition
 from model_deployment_operator.domain.rendering.target import render_config, render_model
+from model_deployment_operator.domain.scaling.model import ScalingSetup
+from model_deployment_operator.domain.scaling.render import scaling_setup
 from model_deployment_operator.domain.spec import DeletionPolicy, ModelDeploymentSpec
 
 
@@ -20,7 +22,7 @@ class Target:
 
     package: PackageVersion
     model_name: str
-    model: ModelSpec
+    model: ModelDefinition
     config_name: str
     config: EndpointConfigSpec
 
@@ -80,8 +82,9 @@ class DesiredDeployment:
         return naming.scaling_resource_id(self.endpoint_name, self.variant_name)
 
     @property
-    def scaling_policy_name(self) -> str:
-        return naming.scaling_policy_name(self.endpoint_name, self.variant_name)
+    def scaling(self) -> ScalingSetup | None:
+        """The Application Auto Scaling setup the spec asks for (None: none)."""
+        return scaling_setup(self.spec, self.endpoint_name)
 
     def target_for(self, package: PackageVersion) -> Target:
         model = render_model(self.spec, package)

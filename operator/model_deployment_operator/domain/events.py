@@ -17,12 +17,16 @@ from model_deployment_operator.domain.actions import (
     DeleteEndpoint,
     DeleteEndpointConfig,
     DeleteModel,
-    DeregisterScalableTarget,
-    PutScalingPolicy,
-    RegisterScalableTarget,
     SetInstanceCount,
     TagEndpoint,
     UpdateEndpoint,
+)
+from model_deployment_operator.domain.scaling.actions import (
+    DeregisterScalableTarget,
+    PutMetricAlarm,
+    PutScalingPolicy,
+    PutScheduledAction,
+    RegisterScalableTarget,
 )
 from model_deployment_operator.domain.status import (
     ConditionStatus,
@@ -114,7 +118,12 @@ def _action_events(
                         EventType.NORMAL, "AdoptedEndpoint", f"Adopted existing endpoint {name}"
                     )
                 )
-            case RegisterScalableTarget() | PutScalingPolicy():
+            case (
+                RegisterScalableTarget()
+                | PutScalingPolicy()
+                | PutScheduledAction()
+                | PutMetricAlarm()
+            ):
                 scaling_applied = True
             case DeregisterScalableTarget(resource_id=resource_id):
                 events.append(
@@ -132,7 +141,7 @@ def _action_events(
         registered = next(
             (a for a in actions if isinstance(a, RegisterScalableTarget | PutScalingPolicy)), None
         )
-        resource = registered.resource_id if registered is not None else "the variant"
+        resource = registered.resource_id if registered is not None else "the variant's alarms"
         events.append(
             EventRecord(
                 EventType.NORMAL, "AutoscalingApplied", f"Applied autoscaling to {resource}"

@@ -71,10 +71,6 @@ def owned_name_pattern(endpoint_name: str) -> re.Pattern[str]:
     return re.compile(rf"^{stem}-v[0-9]+-[0-9a-f]{{{HASH_LENGTH}}}$")
 
 
-def scaling_policy_name(endpoint_name: str, variant_name: str) -> str:
-    return f"mdo-{endpoint_name}-{variant_name}-invocations"
-
-
 def scaling_resource_id(endpoint_name: str, variant_name: str) -> str:
     return f"endpoint/{endpoint_name}/variant/{variant_name}"
 

@@ -83,29 +83,6 @@ class DeployedConfig:
 
 
 @dataclass(frozen=True)
-class ScalableTarget:
-    resource_id: str
-    min_capacity: int
-    max_capacity: int
-
-
-@dataclass(frozen=True)
-class TargetTrackingPolicy:
-    name: str
-    resource_id: str
-    target_value: float
-    scale_in_cooldown: int | None
-    scale_out_cooldown: int | None
-    metric_type: str | None
-
-
-@dataclass(frozen=True)
-class ObservedScaling:
-    target: ScalableTarget | None
-    policy: TargetTrackingPolicy | None
-
-
-@dataclass(frozen=True)
 class OwnedArtifacts:
     """Endpoint configs and models whose names this endpoint's deployments produce and whose
     tags name this ModelDeployment as owner."""

@@ -10,11 +10,11 @@ from model_deployment_operator.domain.desired import Target
 from model_deployment_operator.domain.observed import (
     DeployedConfig,
     ObservedEndpoint,
-    ObservedScaling,
     OwnedArtifacts,
 )
 from model_deployment_operator.domain.policy import Selection
 from model_deployment_operator.domain.registry import PackageVersion
+from model_deployment_operator.domain.scaling.model import ObservedScaling
 from model_deployment_operator.domain.status import AutoscalingView, HistoryEntry, Trigger
 from model_deployment_operator.domain.verdict import Verdict
 

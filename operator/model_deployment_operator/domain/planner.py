@@ -18,7 +18,6 @@ from model_deployment_operator.domain.history import (
 )
 from model_deployment_operator.domain.phases.endpoint import plan_endpoint
 from model_deployment_operator.domain.phases.ownership import plan_foreign_endpoint
-from model_deployment_operator.domain.phases.scaling import TARGET_TRACKING_METRIC
 from model_deployment_operator.domain.phases.selection import plan_without_version
 from model_deployment_operator.domain.phases.teardown import plan_teardown
 from model_deployment_operator.domain.plan import (
@@ -31,7 +30,6 @@ from model_deployment_operator.domain.plan import (
 from model_deployment_operator.domain.policy import NoVersionAllowed
 
 __all__ = [
-    "TARGET_TRACKING_METRIC",
     "DeploymentStart",
     "Memory",
     "Observation",

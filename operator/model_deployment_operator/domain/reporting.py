@@ -20,9 +20,6 @@ from model_deployment_operator.domain.actions import (
     CreateEndpointConfig,
     CreateModel,
     DeleteEndpoint,
-    DeregisterScalableTarget,
-    PutScalingPolicy,
-    RegisterScalableTarget,
     SetInstanceCount,
     UpdateEndpoint,
     describe_action,
@@ -36,6 +33,15 @@ from model_deployment_operator.domain.errors import (
 )
 from model_deployment_operator.domain.plan import Observation, Plan
 from model_deployment_operator.domain.reasons import Reason
+from model_deployment_operator.domain.scaling.actions import (
+    DeregisterScalableTarget,
+    PutMetricAlarm,
+    PutScalingPolicy,
+    PutScheduledAction,
+    RegisterScalableTarget,
+)
+from model_deployment_operator.domain.scaling.instance import INVOCATIONS_METRIC
+from model_deployment_operator.domain.scaling.model import OWNED_PREFIX, Policy, TargetTracking
 from model_deployment_operator.domain.status import (
     HISTORY_LIMIT,
     AutoscalingView,
@@ -59,6 +65,8 @@ from model_deployment_operator.domain.verdict import (
     unavailable,
 )
 
+# Actions that set autoscaling up (the status then shows the spec's setup).
+SCALING_CHANGES = (RegisterScalableTarget, PutScalingPolicy, PutScheduledAction, PutMetricAlarm)
 # Actions whose rejection means the deployment of that target failed.
 _DEPLOYMENT_CHAIN = (CreateModel, CreateEndpointConfig, CreateEndpoint, UpdateEndpoint)
 _PACKAGE_VERSION = re.compile(r"/(\d+)$")
@@ -304,6 +312,35 @@ def _endpoint_view(
     return view
 
 
+def _view_of(
+    *,
+    resource_id: str,
+    dimension: str,
+    capacity: tuple[int, int],
+    policies: tuple[Policy, ...],
+    scheduled: tuple[str, ...],
+    alarms: tuple[str, ...],
+) -> AutoscalingView:
+    invocations = next(
+        (
+            p.target_value
+            for p in policies
+            if isinstance(p, TargetTracking) and p.predefined_metric == INVOCATIONS_METRIC
+        ),
+        None,
+    )
+    return AutoscalingView(
+        resource_id=resource_id,
+        policy_name=policies[0].name if policies else "",
+        min_capacity=capacity[0],
+        max_capacity=capacity[1],
+        target_invocations_per_instance=invocations,
+        dimension=dimension,
+        scheduled_actions=scheduled,
+        alarms=alarms,
+    )
+
+
 def _autoscaling_view(
     desired: DesiredDeployment,
     observation: Observation,
@@ -312,36 +349,35 @@ def _autoscaling_view(
 ) -> AutoscalingView | None:
     if any(isinstance(a, DeregisterScalableTarget) for a in execution.succeeded):
         return None
-    wanted = desired.spec.autoscaling
-    spec_view = (
-        AutoscalingView(
-            resource_id=desired.scaling_resource_id,
-            policy_name=desired.scaling_policy_name,
-            min_capacity=wanted.min_capacity,
-            max_capacity=wanted.max_capacity,
-            target_invocations_per_instance=wanted.target_invocations_per_instance,
+    wanted = desired.scaling
+    applied = any(isinstance(a, SCALING_CHANGES) for a in execution.succeeded)
+    if applied and execution.error is None and wanted is not None:
+        return _view_of(
+            resource_id=wanted.resource_id,
+            dimension=wanted.dimension,
+            capacity=(wanted.min_capacity, wanted.max_capacity),
+            policies=wanted.policies,
+            scheduled=tuple(a.name for a in wanted.scheduled_actions),
+            alarms=tuple(a.name for a in wanted.alarms),
         )
-        if wanted is not None
-        else None
-    )
-    applied = any(
-        isinstance(a, (RegisterScalableTarget, PutScalingPolicy)) for a in execution.succeeded
-    )
-    if applied and execution.error is None:
-        return spec_view
     scaling = observation.scaling
     if scaling is None:
         return previous
-    if scaling.target is None:
+    target = scaling.target
+    if target is None:
         return None
-    if scaling.policy is None:
+    owned = tuple(p for p, _ in scaling.policies if p.name.startswith(OWNED_PREFIX))
+    if not owned:
         return previous
-    return AutoscalingView(
-        resource_id=scaling.target.resource_id,
-        policy_name=scaling.policy.name,
-        min_capacity=scaling.target.min_capacity,
-        max_capacity=scaling.target.max_capacity,
-        target_invocations_per_instance=scaling.policy.target_value,
+    return _view_of(
+        resource_id=target.resource_id,
+        dimension=str(target.dimension),
+        capacity=(target.min_capacity, target.max_capacity),
+        policies=owned,
+        scheduled=tuple(
+            a.name for a in scaling.scheduled_actions if a.name.startswith(OWNED_PREFIX)
+        ),
+        alarms=tuple(a.alarm.name for a in scaling.alarms),
     )
 
 

@@ -75,7 +75,12 @@ class AutoscalingView(StatusModel):
     policy_name: str
     min_capacity: int
     max_capacity: int
-    target_invocations_per_instance: float
+    # Absent for options that scale on another metric (serverless, async).
+    target_invocations_per_instance: float | None = None
+    dimension: str | None = None
+    scheduled_actions: tuple[str, ...] = ()
+    # CloudWatch alarms the operator made for step scaling (deleted with the autoscaling).
+    alarms: tuple[str, ...] = ()
 
 
 class Outcome(StrEnum):

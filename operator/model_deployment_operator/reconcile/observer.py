@@ -14,12 +14,12 @@ from model_deployment_operator.domain.observed import (
     DeployedConfig,
     EndpointStatus,
     ObservedEndpoint,
-    ObservedScaling,
     OwnedArtifacts,
 )
 from model_deployment_operator.domain.ownership import Claim, OwnerPresence, read_claim
 from model_deployment_operator.domain.plan import Observation
 from model_deployment_operator.domain.policy import VersionSelected
+from model_deployment_operator.domain.scaling.model import ObservedScaling
 from model_deployment_operator.domain.status import DeploymentStatus
 from model_deployment_operator.ports import ClusterDirectory, SageMakerPort
 from model_deployment_operator.reconcile.memory import ResourceMemory, SharedCache
@@ -144,7 +144,8 @@ class Observer:
         recorded = previous.autoscaling if previous is not None else None
         if endpoint is None or not endpoint.owned or endpoint.status != EndpointStatus.IN_SERVICE:
             return None
-        if desired.spec.autoscaling is None and recorded is None:
+        wanted = desired.scaling
+        if wanted is None and recorded is None:
             return None
         variant = (
             live_config.variant_name if live_config is not None else None
@@ -165,15 +166,14 @@ class Observer:
         ):
             return None
         resource_id = naming.scaling_resource_id(endpoint.name, variant)
-        scalable = port.describe_scalable_target(resource_id)
-        policy = (
-            port.describe_scaling_policy(
-                resource_id, naming.scaling_policy_name(endpoint.name, variant)
-            )
-            if scalable is not None
-            else None
+        # Scheduled actions and alarms cost a call each: read them only when some are, or
+        # were, wanted.
+        scheduled = bool(wanted is not None and wanted.scheduled_actions) or bool(
+            recorded is not None and recorded.scheduled_actions
         )
-        return ObservedScaling(target=scalable, policy=policy)
+        alarms = dict.fromkeys(recorded.alarms if recorded is not None else (), "")
+        alarms.update({a.name: a.policy_name for a in (wanted.alarms if wanted else ())})
+        return port.describe_scaling(resource_id, scheduled=scheduled, alarms=tuple(alarms.items()))
 
     def owned_artifacts(
         self, port: SageMakerPort, desired: DesiredDeployment, exclude: set[str] | None = None

@@ -17,11 +17,6 @@ from dataclasses import replace
 from datetime import datetime
 
 from model_deployment_operator import metrics
-from model_deployment_operator.domain.actions import (
-    DeregisterScalableTarget,
-    PutScalingPolicy,
-    RegisterScalableTarget,
-)
 from model_deployment_operator.domain.desired import DesiredDeployment
 from model_deployment_operator.domain.errors import FailureKind, SageMakerCallError
 from model_deployment_operator.domain.events import EventRecord, derive_events
@@ -37,6 +32,7 @@ from model_deployment_operator.domain.reporting import (
     status_with_verdict,
     verdict_for_error,
 )
+from model_deployment_operator.domain.scaling.actions import SCALING_ACTIONS
 from model_deployment_operator.domain.spec import InvalidSpecError, parse_spec
 from model_deployment_operator.domain.status import DeploymentStatus, HistoryEntry, parse_status
 from model_deployment_operator.domain.tenancy import OPERATOR_IDENTITY, TenancyPolicy
@@ -330,10 +326,7 @@ class Reconciler:
         endpoint = observation.endpoint
         target = plan.target
         if observation.scaling is not None and endpoint is not None and execution.error is None:
-            touched = any(
-                isinstance(a, (RegisterScalableTarget, PutScalingPolicy, DeregisterScalableTarget))
-                for a in execution.succeeded
-            )
+            touched = any(isinstance(a, SCALING_ACTIONS) for a in execution.succeeded)
             variant = (
                 observation.live_config.variant_name
                 if observation.live_config is not None

@@ -8,7 +8,6 @@ from model_deployment_operator.domain import naming
 from model_deployment_operator.domain.desired import DesiredDeployment
 from model_deployment_operator.domain.errors import SageMakerCallError
 from model_deployment_operator.domain.events import derive_events
-from model_deployment_operator.domain.observed import ObservedScaling
 from model_deployment_operator.domain.phases.teardown import plan_teardown
 from model_deployment_operator.domain.reporting import verdict_for_error
 from model_deployment_operator.domain.spec import DeletionPolicy
@@ -47,7 +46,9 @@ def tear_down(
         if endpoint is not None and endpoint.owned:
             variant = endpoint.variants[0].name if endpoint.variants else desired.variant_name
             resource_id = naming.scaling_resource_id(endpoint.name, variant)
-            scaling = ObservedScaling(port.describe_scalable_target(resource_id), None)
+            wanted = desired.scaling
+            alarms = tuple((a.name, a.policy_name) for a in (wanted.alarms if wanted else ()))
+            scaling = port.describe_scaling(resource_id, scheduled=False, alarms=alarms)
         else:
             artifacts = observer.owned_artifacts(port, desired)
     except SageMakerCallError as error:

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import botocore.session
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
 
 from model_deployment_operator import __version__, metrics
 from model_deployment_operator.domain.actions import (
@@ -29,9 +27,6 @@ from model_deployment_operator.domain.actions import (
     DeleteEndpoint,
     DeleteEndpointConfig,
     DeleteModel,
-    DeregisterScalableTarget,
-    PutScalingPolicy,
-    RegisterScalableTarget,
     SetInstanceCount,
     TagEndpoint,
     UpdateEndpoint,
@@ -40,31 +35,22 @@ from model_deployment_operator.domain.observed import (
     DeployedConfig,
     ObservedEndpoint,
     ObservedVariant,
-    ScalableTarget,
-    TargetTrackingPolicy,
 )
 from model_deployment_operator.domain.registry import PackageGroup, PackageVersion
+from model_deployment_operator.domain.scaling.actions import SCALING_ACTIONS
+from model_deployment_operator.domain.scaling.model import ObservedScaling
 from model_deployment_operator.domain.tenancy import OPERATOR_IDENTITY, AwsIdentity
 from model_deployment_operator.sagemaker import requests
-from model_deployment_operator.sagemaker.errors import (
-    classify,
-    is_already_exists,
-    is_not_found,
-)
+from model_deployment_operator.sagemaker.calls import calling, read, write
 from model_deployment_operator.sagemaker.identities import TenantSession
+from model_deployment_operator.sagemaker.scaling import ScalingGateway
 
 if TYPE_CHECKING:
     from mypy_boto3_application_autoscaling import ApplicationAutoScalingClient
-    from mypy_boto3_application_autoscaling.type_defs import (
-        TargetTrackingScalingPolicyConfigurationTypeDef,
-    )
+    from mypy_boto3_cloudwatch import CloudWatchClient
     from mypy_boto3_sagemaker import SageMakerClient
 
 log = logging.getLogger(__name__)
-
-SERVICE_NAMESPACE: Final = "sagemaker"
-SCALABLE_DIMENSION: Final = "sagemaker:variant:DesiredInstanceCount"
-PREDEFINED_METRIC: Final = "SageMakerVariantInvocationsPerInstance"
 
 
 def client_config(region: str, retry_mode: str, max_attempts: int, pool_size: int) -> Config:
@@ -112,54 +98,28 @@ class SageMakerGateway:
         config = client_config(region, retry_mode, max_attempts, pool_size)
         self.region = region
         self._sagemaker: SageMakerClient = session.client("sagemaker", config=config)
-        self._autoscaling: ApplicationAutoScalingClient = session.client(
+        autoscaling: ApplicationAutoScalingClient = session.client(
             "application-autoscaling", config=config
         )
-        for client in (self._sagemaker, self._autoscaling):
+        cloudwatch: CloudWatchClient = session.client("cloudwatch", config=config)
+        for client in (self._sagemaker, autoscaling, cloudwatch):
             _count_attempts_of(client)
+        self._scaling = ScalingGateway(autoscaling, cloudwatch)
 
     # ------------------------------------------------------------------ plumbing
 
-    @contextmanager
-    def _calling(self, service: str, operation: str) -> Iterator[None]:
-        try:
-            yield
-        except (ClientError, BotoCoreError) as error:
-            failure = classify(operation, error)
-            metrics.AWS_CALLS.labels(service, operation, failure.kind).inc()
-            raise failure from error
-        metrics.AWS_CALLS.labels(service, operation, "Success").inc()
-
-    def _read(self, operation: str, call: Callable[[], Any], *, service: str = "sagemaker") -> Any:
-        """Run a describe call; None when the object does not exist."""
-        with self._calling(service, operation):
-            try:
-                return call()
-            except ClientError as error:
-                if is_not_found(error):
-                    return None
-                raise
+    def _read(self, operation: str, call: Callable[[], Any]) -> Any:
+        return read("sagemaker", operation, call)
 
     def _write(
         self,
         operation: str,
         call: Callable[[], object],
         *,
-        service: str = "sagemaker",
         exists_ok: bool = False,
         missing_ok: bool = False,
     ) -> None:
-        with self._calling(service, operation):
-            try:
-                call()
-            except ClientError as error:
-                if exists_ok and is_already_exists(error):
-                    log.info("%s: %s already exists; nothing to do", operation, error)
-                    return
-                if missing_ok and is_not_found(error):
-                    log.info("%s: already gone", operation)
-                    return
-                raise
+        write("sagemaker", operation, call, exists_ok=exists_ok, missing_ok=missing_ok)
 
     # ------------------------------------------------------------------ registry
 
@@ -280,7 +240,7 @@ class SageMakerGateway:
     def list_endpoint_config_names(self, name_contains: str) -> tuple[tuple[str, str], ...]:
         paginator = self._sagemaker.get_paginator("list_endpoint_configs")
         found: list[tuple[str, str]] = []
-        with self._calling("sagemaker", "ListEndpointConfigs"):
+        with calling("sagemaker", "ListEndpointConfigs"):
             for page in paginator.paginate(
                 NameContains=name_contains, PaginationConfig={"PageSize": 100}
             ):
@@ -293,7 +253,7 @@ class SageMakerGateway:
     def list_model_names(self, name_contains: str) -> tuple[tuple[str, str], ...]:
         paginator = self._sagemaker.get_paginator("list_models")
         found: list[tuple[str, str]] = []
-        with self._calling("sagemaker", "ListModels"):
+        with calling("sagemaker", "ListModels"):
             for page in paginator.paginate(
                 NameContains=name_contains, PaginationConfig={"PageSize": 100}
             ):
@@ -302,55 +262,18 @@ class SageMakerGateway:
 
     # ------------------------------------------------------------------ autoscaling
 
-    def describe_scalable_target(self, resource_id: str) -> ScalableTarget | None:
-        response = self._read(
-            "DescribeScalableTargets",
-            lambda: self._autoscaling.describe_scalable_targets(
-                ServiceNamespace=SERVICE_NAMESPACE,
-                ResourceIds=[resource_id],
-                ScalableDimension=SCALABLE_DIMENSION,
-            ),
-            service="application-autoscaling",
-        )
-        targets = response.get("ScalableTargets", []) if response is not None else []
-        if not targets:
-            return None
-        target = targets[0]
-        return ScalableTarget(target["ResourceId"], target["MinCapacity"], target["MaxCapacity"])
-
-    def describe_scaling_policy(
-        self, resource_id: str, policy_name: str
-    ) -> TargetTrackingPolicy | None:
-        response = self._read(
-            "DescribeScalingPolicies",
-            lambda: self._autoscaling.describe_scaling_policies(
-                ServiceNamespace=SERVICE_NAMESPACE,
-                ResourceId=resource_id,
-                ScalableDimension=SCALABLE_DIMENSION,
-                PolicyNames=[policy_name],
-            ),
-            service="application-autoscaling",
-        )
-        policies = response.get("ScalingPolicies", []) if response is not None else []
-        if not policies:
-            return None
-        policy = policies[0]
-        config = policy.get("TargetTrackingScalingPolicyConfiguration", {})
-        metric = config.get("PredefinedMetricSpecification", {})
-        return TargetTrackingPolicy(
-            name=policy["PolicyName"],
-            resource_id=policy["ResourceId"],
-            target_value=float(config.get("TargetValue", 0.0)),
-            scale_in_cooldown=config.get("ScaleInCooldown"),
-            scale_out_cooldown=config.get("ScaleOutCooldown"),
-            metric_type=metric.get("PredefinedMetricType"),
-        )
+    def describe_scaling(
+        self, resource_id: str, *, scheduled: bool, alarms: Sequence[tuple[str, str]] = ()
+    ) -> ObservedScaling:
+        return self._scaling.describe(resource_id, scheduled=scheduled, alarms=alarms)
 
     # ------------------------------------------------------------------ actions
 
     def apply(self, action: Action) -> None:
+        if isinstance(action, SCALING_ACTIONS):
+            self._scaling.apply(action)
+            return
         sm = self._sagemaker
-        aas = self._autoscaling
         match action:
             case CreateModel():
                 request = requests.create_model(action.name, action.spec, action.tags)
@@ -411,48 +334,6 @@ class SageMakerGateway:
                 self._write(
                     "AddTags",
                     lambda: sm.add_tags(ResourceArn=action.arn, Tags=_tags(action.tags)),
-                )
-            case RegisterScalableTarget():
-                self._write(
-                    "RegisterScalableTarget",
-                    lambda: aas.register_scalable_target(
-                        ServiceNamespace=SERVICE_NAMESPACE,
-                        ResourceId=action.resource_id,
-                        ScalableDimension=SCALABLE_DIMENSION,
-                        MinCapacity=action.min_capacity,
-                        MaxCapacity=action.max_capacity,
-                    ),
-                    service="application-autoscaling",
-                )
-            case PutScalingPolicy():
-                tracking: TargetTrackingScalingPolicyConfigurationTypeDef = {
-                    "TargetValue": action.target_invocations_per_instance,
-                    "PredefinedMetricSpecification": {"PredefinedMetricType": PREDEFINED_METRIC},
-                    "ScaleInCooldown": action.scale_in_cooldown_seconds,
-                    "ScaleOutCooldown": action.scale_out_cooldown_seconds,
-                }
-                self._write(
-                    "PutScalingPolicy",
-                    lambda: aas.put_scaling_policy(
-                        PolicyName=action.policy_name,
-                        ServiceNamespace=SERVICE_NAMESPACE,
-                        ResourceId=action.resource_id,
-                        ScalableDimension=SCALABLE_DIMENSION,
-                        PolicyType="TargetTrackingScaling",
-                        TargetTrackingScalingPolicyConfiguration=tracking,
-                    ),
-                    service="application-autoscaling",
-                )
-            case DeregisterScalableTarget():
-                self._write(
-                    "DeregisterScalableTarget",
-                    lambda: aas.deregister_scalable_target(
-                        ServiceNamespace=SERVICE_NAMESPACE,
-                        ResourceId=action.resource_id,
-                        ScalableDimension=SCALABLE_DIMENSION,
-                    ),
-                    service="application-autoscaling",
-                    missing_ok=True,
                 )
             case DeleteEndpointConfig():
                 self._write(

@@ -13,7 +13,7 @@ from model_deployment_operator.domain.rendering.config import (
     ServerlessHosting,
     VariantSpec,
 )
-from model_deployment_operator.domain.rendering.model import ModelSpec
+from model_deployment_operator.domain.rendering.model import ModelDefinition
 
 Request = dict[str, Any]
 
@@ -22,7 +22,7 @@ def tag_list(pairs: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
     return [{"Key": key, "Value": value} for key, value in pairs]
 
 
-def create_model(name: str, spec: ModelSpec, tags: tuple[tuple[str, str], ...]) -> Request:
+def create_model(name: str, spec: ModelDefinition, tags: tuple[tuple[str, str], ...]) -> Request:
     """SageMaker creates the model's containers from the package as registered (one, or an
     inference pipeline of several); environment overrides apply to each container."""
     container: Request = {"ModelPackageName": spec.package_arn}

@@ -15,9 +15,6 @@ from model_deployment_operator.domain.actions import (
     DeleteEndpoint,
     DeleteEndpointConfig,
     DeleteModel,
-    DeregisterScalableTarget,
-    PutScalingPolicy,
-    RegisterScalableTarget,
     SetInstanceCount,
     TagEndpoint,
     UpdateEndpoint,
@@ -34,6 +31,11 @@ from model_deployment_operator.domain.planner import (
 )
 from model_deployment_operator.domain.policy import NoVersionAllowed, VersionSelected
 from model_deployment_operator.domain.reasons import Reason
+from model_deployment_operator.domain.scaling.actions import (
+    DeregisterScalableTarget,
+    PutScalingPolicy,
+    RegisterScalableTarget,
+)
 from model_deployment_operator.domain.status import AutoscalingView, Outcome, Trigger
 from model_deployment_operator.domain.verdict import VerdictKind
 from support.domain_builders import (

@@ -19,7 +19,7 @@ from model_deployment_operator.domain.rendering.config import (
     ServerlessHosting,
     VariantSpec,
 )
-from model_deployment_operator.domain.rendering.model import ModelSpec, VpcSpec
+from model_deployment_operator.domain.rendering.model import ModelDefinition, VpcSpec
 from support.domain_builders import REF, desired, package
 
 SAGEMAKER_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
@@ -46,7 +46,7 @@ def test_model_and_config_names_fit_sagemaker(
     endpoint: str, uid: str, version: int, instance_type: str, count: int
 ) -> None:
     ref = DeploymentRef("ns", "name", uid)
-    model_spec = ModelSpec(f"arn:aws:sagemaker:us-east-1:1:model-package/g/{version}", ROLE)
+    model_spec = ModelDefinition(f"arn:aws:sagemaker:us-east-1:1:model-package/g/{version}", ROLE)
     model = rendering.model_name(ref, endpoint, version, model_spec)
     config = rendering.config_name(
         ref, endpoint, version, instance_config(model, instance_type, count)
@@ -82,7 +82,7 @@ def test_names_of_instance_backed_deployments_are_those_of_earlier_releases(
     hash of a config or model with no new options is computed exactly as before."""
     ref = DeploymentRef("ns", "n", uid)
     arn = "arn:aws:sagemaker:us-east-1:1:model-package/g/7"
-    model = rendering.model_name(ref, "ep", 7, ModelSpec(arn, ROLE))
+    model = rendering.model_name(ref, "ep", 7, ModelDefinition(arn, ROLE))
     assert model == f"ep-v7-{naming.short_hash('model', uid, arn, ROLE)}"
     config = rendering.config_name(ref, "ep", 7, instance_config(model, instance_type, count))
     legacy = naming.short_hash("config", uid, model, "AllTraffic", instance_type, str(count))
@@ -91,28 +91,28 @@ def test_names_of_instance_backed_deployments_are_those_of_earlier_releases(
 
 def test_model_settings_change_the_model_name() -> None:
     arn = "arn:aws:sagemaker:us-east-1:1:model-package/g/7"
-    plain = rendering.model_name(REF, "ep", 7, ModelSpec(arn, ROLE))
+    plain = rendering.model_name(REF, "ep", 7, ModelDefinition(arn, ROLE))
     names = {
         plain,
-        rendering.model_name(REF, "ep", 7, ModelSpec(arn, ROLE, environment=(("A", "1"),))),
-        rendering.model_name(REF, "ep", 7, ModelSpec(arn, ROLE, network_isolation=True)),
+        rendering.model_name(REF, "ep", 7, ModelDefinition(arn, ROLE, environment=(("A", "1"),))),
+        rendering.model_name(REF, "ep", 7, ModelDefinition(arn, ROLE, network_isolation=True)),
         rendering.model_name(
-            REF, "ep", 7, ModelSpec(arn, ROLE, vpc=VpcSpec(("sg-1",), ("subnet-1",)))
+            REF, "ep", 7, ModelDefinition(arn, ROLE, vpc=VpcSpec(("sg-1",), ("subnet-1",)))
         ),
     }
     assert len(names) == 4
     # Order of security groups and subnets does not matter to SageMaker, nor to the name.
     assert rendering.model_name(
-        REF, "ep", 7, ModelSpec(arn, ROLE, vpc=VpcSpec(("sg-1", "sg-2"), ("s-1", "s-2")))
+        REF, "ep", 7, ModelDefinition(arn, ROLE, vpc=VpcSpec(("sg-1", "sg-2"), ("s-1", "s-2")))
     ) == rendering.model_name(
-        REF, "ep", 7, ModelSpec(arn, ROLE, vpc=VpcSpec(("sg-2", "sg-1"), ("s-2", "s-1")))
+        REF, "ep", 7, ModelDefinition(arn, ROLE, vpc=VpcSpec(("sg-2", "sg-1"), ("s-2", "s-1")))
     )
 
 
 def test_the_instance_backed_target_renders_the_spec() -> None:
     target = desired(endpoint={"instanceType": "ml.c5.xlarge", "initialInstanceCount": 3})
     rendered = target.target_for(package(4))
-    assert rendered.model == ModelSpec(package(4).arn, rendered.model.execution_role_arn)
+    assert rendered.model == ModelDefinition(package(4).arn, rendered.model.execution_role_arn)
     hosting = rendered.config.variant.hosting
     assert hosting == InstanceHosting("ml.c5.xlarge", 3)
     assert rendered.config.variant.model_name == rendered.model_name

@@ -18,7 +18,7 @@ from model_deployment_operator.domain.rendering.config import (
     ServerlessHosting,
     VariantSpec,
 )
-from model_deployment_operator.domain.rendering.model import ModelSpec, VpcSpec
+from model_deployment_operator.domain.rendering.model import ModelDefinition, VpcSpec
 from model_deployment_operator.sagemaker import requests
 
 TAGS = (("sagemaker.mlops.dev/managed-by", "model-deployment-operator"),)
@@ -100,8 +100,8 @@ def test_each_option_lands_where_sagemaker_expects_it() -> None:
 @pytest.mark.parametrize(
     "spec",
     [
-        ModelSpec(PACKAGE, ROLE),
-        ModelSpec(
+        ModelDefinition(PACKAGE, ROLE),
+        ModelDefinition(
             PACKAGE,
             ROLE,
             environment=(("SAGEMAKER_MODEL_SERVER_WORKERS", "2"),),
@@ -111,7 +111,7 @@ def test_each_option_lands_where_sagemaker_expects_it() -> None:
     ],
     ids=["package-only", "with-settings"],
 )
-def test_model_requests_are_valid(spec: ModelSpec) -> None:
+def test_model_requests_are_valid(spec: ModelDefinition) -> None:
     request = requests.create_model("m", spec, TAGS)
     assert_valid("CreateModel", request)
     (container,) = request["Containers"]

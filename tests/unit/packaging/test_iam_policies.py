@@ -177,6 +177,16 @@ SAR: dict[str, SarAction] = {
     "application-autoscaling:PutScalingPolicy": _sar(
         required={"ScalableTarget"}, conditions=SCALING | AWS_RESOURCE_TAG
     ),
+    "application-autoscaling:DeleteScalingPolicy": _sar(
+        required={"ScalableTarget"}, conditions=SCALING | AWS_RESOURCE_TAG
+    ),
+    "application-autoscaling:PutScheduledAction": _sar(
+        required={"ScalableTarget"}, conditions=SCALING | AWS_RESOURCE_TAG
+    ),
+    "application-autoscaling:DeleteScheduledAction": _sar(
+        required={"ScalableTarget"}, conditions=SCALING | AWS_RESOURCE_TAG
+    ),
+    "application-autoscaling:DescribeScheduledActions": _sar(),
     "application-autoscaling:DescribeScalableTargets": _sar(),
     "application-autoscaling:DescribeScalingPolicies": _sar(),
     "iam:CreateServiceLinkedRole": _sar(
@@ -223,11 +233,7 @@ DEPENDENT_ACTIONS = {
 # An operation authorised by an action of another name.
 ACTION_FOR_OPERATION = {"sqs:DeleteMessageBatch": "sqs:DeleteMessage"}
 # Allowed although the code does not call them, with the reason.
-EXTRA_ACTIONS = {
-    "cloudwatch:DescribeAlarms": "SageMaker auto scaling prerequisites (target tracking alarms)",
-    "cloudwatch:PutMetricAlarm": "SageMaker auto scaling prerequisites (target tracking alarms)",
-    "cloudwatch:DeleteAlarms": "SageMaker auto scaling prerequisites (target tracking alarms)",
-}
+EXTRA_ACTIONS: dict[str, str] = {}
 # boto3 client attributes (and local aliases) in the code -> IAM prefix.
 CLIENT_RECEIVERS = {
     "_sagemaker": "sagemaker",
@@ -235,6 +241,8 @@ CLIENT_RECEIVERS = {
     "_autoscaling": "application-autoscaling",
     "aas": "application-autoscaling",
     "_sqs": "sqs",
+    "_cloudwatch": "cloudwatch",
+    "cloudwatch": "cloudwatch",
 }
 CLIENT_HELPERS = {"meta", "get_paginator", "can_paginate", "get_waiter"}
 
@@ -507,7 +515,7 @@ def test_code_creates_no_unexpected_aws_clients() -> None:
                 and isinstance(node.args[0], ast.Constant)
             ):
                 services.add(node.args[0].value)
-    assert services == {"sagemaker", "application-autoscaling", "sqs"}, (
+    assert services == {"sagemaker", "application-autoscaling", "cloudwatch", "sqs"}, (
         "a new AWS client: add its permissions to iam/ and CLIENT_RECEIVERS here"
     )
 

@@ -16,7 +16,6 @@ from model_deployment_operator.domain.actions import (
     CreateEndpointConfig,
     CreateModel,
     DeleteEndpoint,
-    DeregisterScalableTarget,
     SetInstanceCount,
     UpdateEndpoint,
 )
@@ -177,7 +176,7 @@ def _plan_update(
     serving = f"version {live.version}" if live is not None else f"config {endpoint.config_name}"
     if failed is not None:
         return Plan(
-            plan_scaling(desired, observation, memory),
+            _scaling_actions(desired, observation, memory),
             blocked(
                 Reason.UPDATE_FAILED,
                 f"Updating endpoint {endpoint.name} to version {target.package.version} "
@@ -188,9 +187,9 @@ def _plan_update(
             target,
         )
     actions: list[Action] = list(_creation_actions(desired, target))
-    blocking_target = target_blocking_update(observation, target)
-    if blocking_target is not None:
-        actions.append(DeregisterScalableTarget(blocking_target))
+    blocking = target_blocking_update(observation.scaling, observation.live_config, target)
+    if blocking is not None:
+        actions.append(blocking)
     actions.append(
         UpdateEndpoint(
             endpoint.name,
@@ -220,6 +219,16 @@ def _plan_update(
     )
 
 
+def _scaling_actions(
+    desired: DesiredDeployment, observation: Observation, memory: Memory
+) -> tuple[Action, ...]:
+    return plan_scaling(
+        desired.scaling,
+        observation.scaling,
+        registered_before=memory.recorded_scaling is not None,
+    )
+
+
 def _plan_in_service_on_target(
     desired: DesiredDeployment, observation: Observation, memory: Memory, target: Target
 ) -> Plan:
@@ -238,8 +247,7 @@ def _plan_in_service_on_target(
     )
     if count_drifted and wanted_count is not None:
         actions.append(SetInstanceCount(endpoint.name, target.variant_name, wanted_count))
-    scaling_actions = plan_scaling(desired, observation, memory)
-    actions.extend(scaling_actions)
+    actions.extend(_scaling_actions(desired, observation, memory))
     actions.extend(plan_garbage_collection(observation, memory, target))
     version = target.package.version
     group = target.package.group_name

@@ -8,16 +8,16 @@ from model_deployment_operator.domain.actions import (
     DeleteEndpoint,
     DeleteEndpointConfig,
     DeleteModel,
-    DeregisterScalableTarget,
 )
 from model_deployment_operator.domain.desired import DesiredDeployment
 from model_deployment_operator.domain.observed import (
     EndpointStatus,
     ObservedEndpoint,
-    ObservedScaling,
     OwnedArtifacts,
 )
 from model_deployment_operator.domain.plan import TeardownPlan
+from model_deployment_operator.domain.scaling.actions import DeleteAlarms, DeregisterScalableTarget
+from model_deployment_operator.domain.scaling.model import OWNED_PREFIX, ObservedScaling
 
 
 def plan_teardown(
@@ -42,7 +42,15 @@ def plan_teardown(
             return TeardownPlan((), False, waiting)
         actions: list[Action] = []
         if scaling is not None and scaling.target is not None:
-            actions.append(DeregisterScalableTarget(scaling.target.resource_id))
+            target = scaling.target
+            actions.append(DeregisterScalableTarget(target.resource_id, target.dimension))
+        alarms = tuple(
+            a.alarm.name
+            for a in (scaling.alarms if scaling is not None else ())
+            if a.alarm.name.startswith(OWNED_PREFIX)
+        )
+        if alarms:
+            actions.append(DeleteAlarms(alarms))
         actions.append(DeleteEndpoint(endpoint.name))
         return TeardownPlan(
             tuple(actions), False, f"Deleting endpoint {endpoint.name} and its autoscaling"

@@ -14,7 +14,7 @@ class VpcSpec:
 
 
 @dataclass(frozen=True)
-class ModelSpec:
+class ModelDefinition:
     package_arn: str
     execution_role_arn: str
     # Environment overrides, sorted by name so equal settings hash equally.

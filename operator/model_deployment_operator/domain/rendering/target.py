@@ -7,31 +7,41 @@ from __future__ import annotations
 from model_deployment_operator.domain import naming
 from model_deployment_operator.domain.naming import DeploymentRef
 from model_deployment_operator.domain.registry import PackageVersion
-from model_deployment_operator.domain.rendering.config import (
-    EndpointConfigSpec,
-    InstanceHosting,
-    VariantSpec,
-)
-from model_deployment_operator.domain.rendering.model import ModelSpec
+from model_deployment_operator.domain.rendering.config import EndpointConfigSpec, VariantSpec
+from model_deployment_operator.domain.rendering.model import ModelDefinition, VpcSpec
+from model_deployment_operator.domain.rendering.options.asynchronous import render_async
+from model_deployment_operator.domain.rendering.options.data_capture import render_data_capture
+from model_deployment_operator.domain.rendering.options.hosting import render_hosting
 from model_deployment_operator.domain.spec import ModelDeploymentSpec
 
 
-def render_model(spec: ModelDeploymentSpec, package: PackageVersion) -> ModelSpec:
-    return ModelSpec(package_arn=package.arn, execution_role_arn=spec.execution_role_arn)
+def render_model(spec: ModelDeploymentSpec, package: PackageVersion) -> ModelDefinition:
+    settings = spec.model
+    if settings is None:
+        return ModelDefinition(package_arn=package.arn, execution_role_arn=spec.execution_role_arn)
+    vpc = settings.vpc_config
+    return ModelDefinition(
+        package_arn=package.arn,
+        execution_role_arn=spec.execution_role_arn,
+        environment=tuple(sorted(settings.environment.items())),
+        vpc=VpcSpec(tuple(vpc.security_group_ids), tuple(vpc.subnets)) if vpc else None,
+        network_isolation=settings.enable_network_isolation,
+    )
 
 
 def render_config(spec: ModelDeploymentSpec, model_name: str) -> EndpointConfigSpec:
     endpoint = spec.endpoint
-    hosting = InstanceHosting(
-        instance_type=endpoint.instance_type,
-        initial_instance_count=endpoint.initial_instance_count,
-    )
     return EndpointConfigSpec(
-        variant=VariantSpec(name=endpoint.variant_name, model_name=model_name, hosting=hosting)
+        variant=VariantSpec(
+            name=endpoint.variant_name, model_name=model_name, hosting=render_hosting(endpoint)
+        ),
+        async_inference=render_async(endpoint.async_),
+        data_capture=render_data_capture(endpoint.data_capture),
+        kms_key_id=endpoint.kms_key_id,
     )
 
 
-def model_name(ref: DeploymentRef, endpoint_name: str, version: int, model: ModelSpec) -> str:
+def model_name(ref: DeploymentRef, endpoint_name: str, version: int, model: ModelDefinition) -> str:
     digest = naming.short_hash("model", ref.uid, *model.hash_parts())
     return f"{naming.resource_stem(endpoint_name)}-v{version}-{digest}"
 
