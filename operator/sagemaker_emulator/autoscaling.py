@@ -1,19 +1,26 @@
 """Application Auto Scaling for SageMaker endpoint variants (reference §3): scalable
-targets and scaling policies for ``endpoint/<name>/variant/<variant>``.
+targets, scaling policies and scheduled actions for ``endpoint/<name>/variant/<variant>``.
 
-Requests for other service namespaces are handed to moto unchanged.
+Target-tracking policies create their CloudWatch alarms in moto's CloudWatch, as
+Application Auto Scaling does ("Target tracking scaling policies", Application Auto
+Scaling User Guide), and remove them with the policy or the target. Requests for other
+service namespaces are handed to moto unchanged.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
+import itertools
+import math
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Final
+from typing import Any, Final
 
 from sagemaker_emulator.arns import aws_partition
+from sagemaker_emulator.aws_backends import MetricAlarm, delete_alarms, put_alarm
 from sagemaker_emulator.context import Call, Params, Result
 from sagemaker_emulator.errors import (
     AwsError,
@@ -21,7 +28,7 @@ from sagemaker_emulator.errors import (
     object_not_found,
     validation_error,
 )
-from sagemaker_emulator.lifecycle import Endpoint, EndpointStatus
+from sagemaker_emulator.lifecycle import Endpoint, EndpointStatus, LiveVariant
 from sagemaker_emulator.pagination import paginate
 from sagemaker_emulator.records import ScalableTarget, ScalingPolicy
 from sagemaker_emulator.state import Partition
@@ -32,11 +39,11 @@ PROVISIONED_CONCURRENCY: Final = "sagemaker:variant:DesiredProvisionedConcurrenc
 _RESOURCE_ID = re.compile(r"^endpoint/(?P<endpoint>[^/]+)/variant/(?P<variant>[^/]+)$")
 
 
-def _invalid_token() -> AwsError:
+def invalid_token() -> AwsError:
     return AwsError("InvalidNextTokenException", "The NextToken is not valid.", modeled=True)
 
 
-def _sagemaker_only(params: Params) -> None:
+def sagemaker_only(params: Params) -> None:
     if params["ServiceNamespace"] != NAMESPACE:
         raise DelegateToMoto
 
@@ -51,12 +58,12 @@ def _parse_resource_id(resource_id: str) -> tuple[str, str]:
     return match["endpoint"], match["variant"]
 
 
-def _target_key(resource_id: str) -> tuple[str, str]:
+def target_key(resource_id: str) -> tuple[str, str]:
     endpoint, variant = _parse_resource_id(resource_id)
     return endpoint.lower(), variant
 
 
-def _target_not_found(params: Params, *, verb: str = "found") -> AwsError:
+def target_not_found(params: Params, *, verb: str = "found") -> AwsError:
     return object_not_found(
         f"No scalable target {verb} for service namespace: {params['ServiceNamespace']}, "
         f"resource ID: {params['ResourceId']}, "
@@ -64,8 +71,8 @@ def _target_not_found(params: Params, *, verb: str = "found") -> AwsError:
     )
 
 
-def _find_target(partition: Partition, params: Params) -> ScalableTarget | None:
-    target = partition.scalable_targets.get(_target_key(params["ResourceId"]))
+def find_target(partition: Partition, params: Params) -> ScalableTarget | None:
+    target = partition.scalable_targets.get(target_key(params["ResourceId"]))
     if target is None or target.dimension != params["ScalableDimension"]:
         return None
     return target
@@ -75,24 +82,25 @@ def _find_target(partition: Partition, params: Params) -> ScalableTarget | None:
 
 
 def register_scalable_target(call: Call, params: Params) -> Result:
-    _sagemaker_only(params)
+    sagemaker_only(params)
     partition = call.partition
     resource_id = params["ResourceId"]
     endpoint_name, variant_name = _parse_resource_id(resource_id)
     endpoint = partition.endpoint(endpoint_name, call.now)
-    variant_serverless = _variant_kind(endpoint, variant_name)
-    if endpoint is None or variant_serverless is None:
+    variant = _variant(endpoint, variant_name)
+    if endpoint is None or variant is None:
         # AWS answers ValidationException here (reference §3); the wording is the emulator's.
         raise validation_error(
             f"Unable to register scalable target: the SageMaker endpoint variant "
             f"{resource_id} does not exist."
         )
     dimension = params["ScalableDimension"]
-    expected = PROVISIONED_CONCURRENCY if variant_serverless else INSTANCE_COUNT
+    expected = PROVISIONED_CONCURRENCY if variant.is_serverless else INSTANCE_COUNT
     if dimension != expected:
         raise validation_error(
             f"Unsupported scalable dimension {dimension} for {resource_id}; use {expected}."
         )
+    _check_scalable(endpoint, variant, resource_id)
     key = (endpoint.name.lower(), variant_name)
     existing = partition.scalable_targets.get(key)
     minimum = params.get("MinCapacity", existing.min_capacity if existing else None)
@@ -105,6 +113,7 @@ def register_scalable_target(call: Call, params: Params) -> Result:
         raise validation_error(
             f"Minimum capacity ({minimum}) cannot be greater than maximum capacity ({maximum})."
         )
+    _check_minimum(endpoint, variant, resource_id, minimum)
     region, account = partition.region, partition.account_id
     target = ScalableTarget(
         resource_id=existing.resource_id if existing else resource_id,
@@ -132,8 +141,7 @@ def register_scalable_target(call: Call, params: Params) -> Result:
         ),
     )
     partition.scalable_targets[key] = target
-    if not variant_serverless:
-        _clamp_capacity(endpoint, variant_name, minimum, maximum)
+    _clamp_capacity(endpoint, variant_name, minimum, maximum)
     return {"ScalableTargetARN": target.arn}
 
 
@@ -142,32 +150,82 @@ _NOT_SUSPENDED: Final = {
     "DynamicScalingOutSuspended": False,
     "ScheduledScalingSuspended": False,
 }
+_BURSTABLE = re.compile(r"^ml\.t\d")
 
 
-def _variant_kind(endpoint: Endpoint | None, variant_name: str) -> bool | None:
-    """True for a serverless variant, False for instance-based, None when absent."""
+def _variant(endpoint: Endpoint | None, variant_name: str) -> LiveVariant | None:
+    """The variant, live or being created; None when absent."""
     if endpoint is None or endpoint.status in (EndpointStatus.DELETING, EndpointStatus.FAILED):
         return None
     candidates = list(endpoint.variants)
     if endpoint.pending is not None:
         candidates.extend(endpoint.pending.variants)
-    for variant in candidates:
-        if variant.name == variant_name:
-            return variant.serverless is not None
-    return None
+    return next((v for v in candidates if v.name == variant_name), None)
+
+
+def _check_scalable(endpoint: Endpoint, variant: LiveVariant, resource_id: str) -> None:
+    """Variants that cannot be scaled. Burstable instances: "SageMaker doesn't support auto
+    scaling for burstable instances such as T2" (developer guide, "Configure model auto
+    scaling with the console"; AWS documents no error text). Serverless variants scale
+    their provisioned concurrency, which they must have ("Automatically scale Provisioned
+    Concurrency for a serverless endpoint")."""
+    if variant.instance_type is not None and _BURSTABLE.match(variant.instance_type):
+        raise validation_error(
+            f"Unable to register scalable target {resource_id}: variant {variant.name} of "
+            f"endpoint {endpoint.name} runs on {variant.instance_type}. SageMaker doesn't "
+            "support auto scaling for burstable instances such as T2, because they already "
+            "allow for increased capacity under increased workloads."
+        )
+    if variant.serverless is not None and variant.serverless.get("ProvisionedConcurrency") is None:
+        raise validation_error(
+            f"Unable to register scalable target {resource_id}: serverless variant "
+            f"{variant.name} has no ProvisionedConcurrency to scale."
+        )
+
+
+def _check_minimum(
+    endpoint: Endpoint, variant: LiveVariant, resource_id: str, minimum: int
+) -> None:
+    """A minimum of 0 is allowed only where SageMaker scales to zero: asynchronous
+    endpoints ("Autoscale an asynchronous endpoint") and inference components, which the
+    emulator does not host. Real-time variants keep at least one instance ("Auto scaling
+    prerequisites": "Minimum instance count is required to be 1 or higher") and
+    provisioned concurrency is at least 1 (ProductionVariantServerlessConfig). The
+    Application Auto Scaling API reference says such errors name the minimum allowed."""
+    if minimum >= 1 or (not variant.is_serverless and endpoint.features.async_config):
+        return
+    kind = (
+        "a serverless variant's provisioned concurrency"
+        if variant.is_serverless
+        else ("a real-time endpoint variant")
+    )
+    raise validation_error(
+        f"Minimum capacity for {resource_id} cannot be less than 1: {kind} does not scale "
+        "to zero (only asynchronous inference endpoints do)."
+    )
 
 
 def _clamp_capacity(endpoint: Endpoint, variant_name: str, minimum: int, maximum: int) -> None:
-    """Registering moves the variant's capacity into [min, max] at once (reference §3).
-    AWS does this through a scaling activity; the emulator applies it without one."""
+    """Registering moves the variant's capacity (instance count, or provisioned
+    concurrency) into [min, max] at once (reference §3). AWS does this through a scaling
+    activity; the emulator applies it without one."""
     variants = []
     for variant in endpoint.variants:
-        count = variant.desired_count
-        clamped = count
-        if variant.name == variant_name and count is not None:
-            clamped = min(max(count, minimum), maximum)
-        if clamped != count:
-            variants.append(replace(variant, desired_count=clamped, current_count=clamped))
+        if variant.name != variant_name:
+            variants.append(variant)
+        elif variant.serverless is not None:
+            provisioned = variant.serverless.get("ProvisionedConcurrency")
+            clamped = None if provisioned is None else min(max(provisioned, minimum), maximum)
+            if clamped == provisioned:
+                variants.append(variant)
+            else:
+                serverless = {**variant.serverless, "ProvisionedConcurrency": clamped}
+                variants.append(
+                    replace(variant, serverless=serverless, current_serverless=serverless)
+                )
+        elif variant.desired_count is not None:
+            count = min(max(variant.desired_count, minimum), maximum)
+            variants.append(replace(variant, desired_count=count, current_count=count))
         else:
             variants.append(variant)
     endpoint.set_variants(variants)
@@ -188,9 +246,9 @@ def _target_view(target: ScalableTarget) -> Result:
 
 
 def describe_scalable_targets(call: Call, params: Params) -> Result:
-    _sagemaker_only(params)
+    sagemaker_only(params)
     wanted_ids = params.get("ResourceIds")
-    wanted_keys = {_target_key(r) for r in wanted_ids} if wanted_ids else None
+    wanted_keys = {target_key(r) for r in wanted_ids} if wanted_ids else None
     dimension = params.get("ScalableDimension")
     targets = [
         target
@@ -205,7 +263,7 @@ def describe_scalable_targets(call: Call, params: Params) -> Result:
         max_results=params.get("MaxResults", 50),
         next_token=params.get("NextToken"),
         scope="DescribeScalableTargets",
-        invalid_token=_invalid_token,
+        invalid_token=invalid_token,
     )
     result: Result = {"ScalableTargets": [_target_view(t) for t in page.items]}
     if page.next_token:
@@ -214,61 +272,112 @@ def describe_scalable_targets(call: Call, params: Params) -> Result:
 
 
 def deregister_scalable_target(call: Call, params: Params) -> Result:
-    _sagemaker_only(params)
-    target = _find_target(call.partition, params)
+    sagemaker_only(params)
+    target = find_target(call.partition, params)
     if target is None:
-        raise _target_not_found(params)
-    call.partition.deregister_target(target)
+        raise target_not_found(params)
+    remove_alarms(call, call.partition.deregister_target(target))
     return {}
 
 
 # ---------------------------------------------------------------------- policies
 
 
+_CONFIGURATION_FIELDS: Final = {
+    "TargetTrackingScaling": "TargetTrackingScalingPolicyConfiguration",
+    "StepScaling": "StepScalingPolicyConfiguration",
+    "PredictiveScaling": "PredictiveScalingPolicyConfiguration",
+}
+# The predefined metrics each dimension accepts, and the CloudWatch metric behind each
+# (namespace AWS/SageMaker, dimensions EndpointName and VariantName).
+_PREDEFINED_METRICS: Final = {
+    INSTANCE_COUNT: (
+        "SageMakerVariantInvocationsPerInstance",
+        "SageMakerVariantConcurrentRequestsPerModelHighResolution",
+    ),
+    PROVISIONED_CONCURRENCY: ("SageMakerVariantProvisionedConcurrencyUtilization",),
+}
+_CLOUDWATCH_METRICS: Final = {
+    "SageMakerVariantInvocationsPerInstance": ("InvocationsPerInstance", "Sum", 60),
+    "SageMakerVariantConcurrentRequestsPerModelHighResolution": (
+        "ConcurrentRequestsPerModel",
+        "Average",
+        10,
+    ),
+    "SageMakerVariantProvisionedConcurrencyUtilization": (
+        "ServerlessProvisionedConcurrencyUtilization",
+        "Average",
+        60,
+    ),
+}
+
+
 def put_scaling_policy(call: Call, params: Params) -> Result:
-    _sagemaker_only(params)
+    sagemaker_only(params)
     partition = call.partition
-    target = _find_target(partition, params)
+    target = find_target(partition, params)
     if target is None:
-        raise _target_not_found(params, verb="registered")
+        raise target_not_found(params, verb="registered")
     policy_type = params.get("PolicyType", "StepScaling")
-    configuration_field = {
-        "TargetTrackingScaling": "TargetTrackingScalingPolicyConfiguration",
-        "StepScaling": "StepScalingPolicyConfiguration",
-        "PredictiveScaling": "PredictiveScalingPolicyConfiguration",
-    }[policy_type]
+    configuration_field = _CONFIGURATION_FIELDS[policy_type]
     configuration = params.get(configuration_field)
     if configuration is None:
         raise validation_error(f"{configuration_field} is required for a {policy_type} policy.")
     if policy_type == "TargetTrackingScaling":
-        _check_target_tracking(configuration)
+        _check_target_tracking(configuration, target.dimension)
+    elif policy_type == "StepScaling":
+        _check_step_scaling(configuration)
     name = params["PolicyName"]
     key = (name, target.resource_id, target.dimension)
     existing = partition.scaling_policies.get(key)
+    if existing is not None and existing.policy_type != policy_type:
+        # A policy's type is fixed: AWS replaces its configuration, not its kind (the
+        # wording is the emulator's).
+        raise validation_error(
+            f"Scaling policy {name} is a {existing.policy_type} policy; delete it to create a "
+            f"{policy_type} policy of that name."
+        )
     region, account = partition.region, partition.account_id
-    policy_id = uuid.uuid4()
+    arn = (
+        existing.arn
+        if existing
+        else (
+            f"arn:{aws_partition(region)}:autoscaling:{region}:{account}:scalingPolicy:"
+            f"{uuid.uuid4()}:resource/sagemaker/{target.resource_id}:policyName/{name}"
+        )
+    )
+    alarms = _target_tracking_alarms(
+        target, arn, configuration, policy_type, existing.alarms if existing else ()
+    )
     policy = ScalingPolicy(
         name=name,
         resource_id=target.resource_id,
         dimension=target.dimension,
         policy_type=policy_type,
-        arn=existing.arn
-        if existing
-        else (
-            f"arn:{aws_partition(region)}:autoscaling:{region}:{account}:scalingPolicy:"
-            f"{policy_id}:resource/sagemaker/{target.resource_id}:policyName/{name}"
-        ),
+        arn=arn,
         created_at=existing.created_at if existing else call.now,
         configuration=copy.deepcopy(configuration),
-        alarms=existing.alarms
-        if existing
-        else _target_tracking_alarms(partition, target, policy_id, policy_type),
+        alarms=tuple(
+            {"AlarmName": a.name, "AlarmARN": _alarm_arn(partition, a.name)} for a in alarms
+        ),
+        account_id=account,
+        region=region,
     )
     partition.scaling_policies[key] = policy
+    stale = [
+        a["AlarmName"] for a in (existing.alarms if existing else ()) if a not in policy.alarms
+    ]
+
+    def write_alarms() -> None:
+        delete_alarms(account, region, stale)
+        for alarm in alarms:
+            put_alarm(account, region, alarm)
+
+    call.after(write_alarms)
     return {"PolicyARN": policy.arn, "Alarms": [dict(a) for a in policy.alarms]}
 
 
-def _check_target_tracking(configuration: Params) -> None:
+def _check_target_tracking(configuration: Params, dimension: str) -> None:
     predefined = configuration.get("PredefinedMetricSpecification")
     custom = configuration.get("CustomizedMetricSpecification")
     if (predefined is None) == (custom is None):
@@ -276,35 +385,129 @@ def _check_target_tracking(configuration: Params) -> None:
             "Specify exactly one of PredefinedMetricSpecification and "
             "CustomizedMetricSpecification."
         )
-    if predefined is not None and not predefined["PredefinedMetricType"].startswith("SageMaker"):
+    supported = _PREDEFINED_METRICS[dimension]
+    if predefined is not None and predefined["PredefinedMetricType"] not in supported:
+        # Observed wording (aws/aws-cdk#29065), for either SageMaker variant dimension.
         raise validation_error(
-            f"Predefined metric {predefined['PredefinedMetricType']} is not supported for "
-            "SageMaker endpoint variants."
+            f"Scalable dimension {dimension} only supports the following predefined metric "
+            f"types: {', '.join(supported)}"
+        )
+    if (
+        custom is not None
+        and not custom.get("Metrics")
+        and not (custom.get("MetricName") and custom.get("Namespace") and custom.get("Statistic"))
+    ):
+        raise validation_error(
+            "CustomizedMetricSpecification needs MetricName, Namespace and Statistic, or "
+            "Metrics (metric math)."
         )
 
 
-def _target_tracking_alarms(
-    partition: Partition, target: ScalableTarget, policy_id: uuid.UUID, policy_type: str
-) -> tuple[dict[str, str], ...]:
-    """The CloudWatch alarms AWS creates for a target-tracking policy. The emulator only
-    reports them; it does not create them in CloudWatch."""
-    if policy_type != "TargetTrackingScaling":
-        return ()
+def _check_step_scaling(configuration: Params) -> None:
+    """A step scaling policy needs an AdjustmentType and at least one StepAdjustment whose
+    intervals do not overlap ("Step scaling policies", Application Auto Scaling User
+    Guide). The wording is the emulator's."""
+    if not configuration.get("AdjustmentType"):
+        raise validation_error("StepScalingPolicyConfiguration.AdjustmentType is required.")
+    steps = configuration.get("StepAdjustments") or []
+    if not steps:
+        raise validation_error(
+            "StepScalingPolicyConfiguration.StepAdjustments needs at least one step adjustment."
+        )
+    bounds = sorted(
+        (
+            step.get("MetricIntervalLowerBound", -math.inf),
+            step.get("MetricIntervalUpperBound", math.inf),
+        )
+        for step in steps
+    )
+    if any(lower >= upper for lower, upper in bounds) or any(
+        next_lower < upper for (_, upper), (next_lower, _) in itertools.pairwise(bounds)
+    ):
+        raise validation_error(
+            "The step adjustments' metric intervals must not overlap, and each lower bound "
+            "must be below its upper bound."
+        )
+
+
+def _alarm_arn(partition: Partition, name: str) -> str:
     region, account = partition.region, partition.account_id
-    alarms = []
-    for side in ("AlarmHigh", "AlarmLow"):
-        name = f"TargetTracking-{target.resource_id}-{side}-{policy_id}"
-        arn = f"arn:{aws_partition(region)}:cloudwatch:{region}:{account}:alarm:{name}"
-        alarms.append({"AlarmName": name, "AlarmARN": arn})
-    return tuple(alarms)
+    return f"arn:{aws_partition(region)}:cloudwatch:{region}:{account}:alarm:{name}"
+
+
+def _target_tracking_alarms(
+    target: ScalableTarget,
+    policy_arn: str,
+    configuration: Params,
+    policy_type: str,
+    existing: tuple[Mapping[str, str], ...],
+) -> list[MetricAlarm]:
+    """The CloudWatch alarms Application Auto Scaling creates for a target-tracking policy:
+    ``TargetTracking-<resource ID>-AlarmHigh-<uuid>`` (above the target for 3 minutes:
+    scale out) and ``...-AlarmLow-<uuid>`` (below 90% of it for 15 minutes: scale in; not
+    created when scale-in is disabled). Names are kept when the policy is updated."""
+    if policy_type != "TargetTrackingScaling":
+        return []
+    names = {
+        side: name
+        for a in existing
+        for side in ("AlarmHigh", "AlarmLow")
+        if f"-{side}-" in (name := a["AlarmName"])
+    }
+    endpoint_name, variant_name = _parse_resource_id(target.resource_id)
+    predefined = configuration.get("PredefinedMetricSpecification")
+    custom = configuration.get("CustomizedMetricSpecification") or {}
+    metric_name: str | None
+    statistic: str | None
+    if predefined is not None:
+        metric_name, statistic, period = _CLOUDWATCH_METRICS[predefined["PredefinedMetricType"]]
+        namespace: str | None = "AWS/SageMaker"
+        dimensions = [
+            {"Name": "EndpointName", "Value": endpoint_name},
+            {"Name": "VariantName", "Value": variant_name},
+        ]
+        unit = None
+        metrics: list[Mapping[str, Any]] = []
+    else:
+        metric_name, namespace = custom.get("MetricName"), custom.get("Namespace")
+        statistic, period, unit = custom.get("Statistic"), 60, custom.get("Unit")
+        dimensions = list(custom.get("Dimensions") or [])
+        metrics = list(custom.get("Metrics") or [])
+    target_value = float(configuration["TargetValue"])
+    sides = [("AlarmHigh", "GreaterThanThreshold", 3, target_value)]
+    if not configuration.get("DisableScaleIn", False):
+        sides.append(("AlarmLow", "LessThanThreshold", 15, target_value * 0.9))
+    return [
+        MetricAlarm(
+            name=names.get(side) or f"TargetTracking-{target.resource_id}-{side}-{uuid.uuid4()}",
+            description=f"DO NOT EDIT OR DELETE. For TargetTrackingScaling policy {policy_arn}.",
+            namespace=namespace,
+            metric_name=metric_name,
+            dimensions=dimensions,
+            statistic=statistic,
+            period=period,
+            evaluation_periods=periods,
+            threshold=threshold,
+            comparison_operator=operator,
+            alarm_actions=[policy_arn],
+            unit=unit,
+            metrics=metrics,
+        )
+        for side, operator, periods, threshold in sides
+    ]
+
+
+def remove_alarms(call: Call, policies: list[ScalingPolicy]) -> None:
+    """Delete the CloudWatch alarms of removed policies, once the state lock is released."""
+    for policy in policies:
+        names = [a["AlarmName"] for a in policy.alarms]
+        if names:
+            account, region = policy.account_id, policy.region
+            call.after(functools.partial(delete_alarms, account, region, names))
 
 
 def _policy_view(policy: ScalingPolicy) -> Result:
-    configuration_field = {
-        "TargetTrackingScaling": "TargetTrackingScalingPolicyConfiguration",
-        "StepScaling": "StepScalingPolicyConfiguration",
-        "PredictiveScaling": "PredictiveScalingPolicyConfiguration",
-    }[policy.policy_type]
+    configuration_field = _CONFIGURATION_FIELDS[policy.policy_type]
     return {
         "PolicyARN": policy.arn,
         "PolicyName": policy.name,
@@ -319,16 +522,16 @@ def _policy_view(policy: ScalingPolicy) -> Result:
 
 
 def describe_scaling_policies(call: Call, params: Params) -> Result:
-    _sagemaker_only(params)
+    sagemaker_only(params)
     names = params.get("PolicyNames")
     resource_id = params.get("ResourceId")
-    resource_key = _target_key(resource_id) if resource_id else None
+    resource_key = target_key(resource_id) if resource_id else None
     dimension = params.get("ScalableDimension")
     policies = [
         p
         for p in call.partition.scaling_policies.values()
         if (not names or p.name in names)
-        and (resource_key is None or _target_key(p.resource_id) == resource_key)
+        and (resource_key is None or target_key(p.resource_id) == resource_key)
         and (dimension is None or p.dimension == dimension)
     ]
     page = paginate(
@@ -338,7 +541,7 @@ def describe_scaling_policies(call: Call, params: Params) -> Result:
         max_results=params.get("MaxResults", 50),
         next_token=params.get("NextToken"),
         scope="DescribeScalingPolicies",
-        invalid_token=_invalid_token,
+        invalid_token=invalid_token,
     )
     result: Result = {"ScalingPolicies": [_policy_view(p) for p in page.items]}
     if page.next_token:
@@ -347,16 +550,18 @@ def describe_scaling_policies(call: Call, params: Params) -> Result:
 
 
 def delete_scaling_policy(call: Call, params: Params) -> Result:
-    _sagemaker_only(params)
+    sagemaker_only(params)
     partition = call.partition
-    target = _find_target(partition, params)
+    target = find_target(partition, params)
     key = (params["PolicyName"], target.resource_id if target else "", params["ScalableDimension"])
-    if partition.scaling_policies.pop(key, None) is None:
+    policy = partition.scaling_policies.pop(key, None)
+    if policy is None:
         raise object_not_found(
             f"No scaling policy found for service namespace: {params['ServiceNamespace']}, "
             f"resource ID: {params['ResourceId']}, scalable dimension: "
             f"{params['ScalableDimension']}, policy name: {params['PolicyName']}"
         )
+    remove_alarms(call, [policy])
     return {}
 
 

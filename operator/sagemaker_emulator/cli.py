@@ -45,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
         help="how long an endpoint stays Deleting",
     )
     parser.add_argument(
+        "--async-inference-seconds",
+        type=float,
+        default=defaults.async_inference,
+        help="how long an asynchronous invocation waits before its result is written",
+    )
+    parser.add_argument(
         "--initial-package-status",
         choices=PACKAGE_STATUSES,
         default="Completed",
@@ -62,7 +68,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr)
     settings = Settings(
-        durations=Durations(args.creating_seconds, args.updating_seconds, args.deleting_seconds),
+        durations=Durations(
+            args.creating_seconds,
+            args.updating_seconds,
+            args.deleting_seconds,
+            args.async_inference_seconds,
+        ),
         initial_package_status=args.initial_package_status,
         events_target=EventsTarget(args.events_queue_url) if args.events_queue_url else None,
     )

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from sagemaker_emulator.state import EmulatorState, Partition
+
+log = logging.getLogger(__name__)
 
 Params = dict[str, Any]
 Result = dict[str, Any]
@@ -35,6 +39,9 @@ class Call:
     now: float
     state: EmulatorState
     outbox: list[OutgoingEvent] = field(default_factory=list)
+    # Writes to moto's services (S3 objects, SNS messages, CloudWatch alarms) that the call
+    # causes; run once the state lock is released, before the response is sent.
+    effects: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def partition(self) -> Partition:
@@ -59,3 +66,15 @@ class Call:
                 source.account_id, source.region, detail_type, resources, detail, self.now
             )
         )
+
+    def after(self, effect: Callable[[], None]) -> None:
+        """Run ``effect`` once the call's state lock is released."""
+        self.effects.append(effect)
+
+    def run_effects(self) -> None:
+        for effect in self.effects:
+            try:
+                effect()
+            except Exception:  # one failed write must not lose the others
+                log.exception("%s.%s: a side effect failed", self.service, self.action)
+        self.effects.clear()

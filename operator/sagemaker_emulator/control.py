@@ -15,6 +15,7 @@ from sagemaker_emulator.callers import CallerLog
 from sagemaker_emulator.errors import AwsError
 from sagemaker_emulator.events import deliver, queue_location
 from sagemaker_emulator.faults import (
+    DEFAULT_ASYNC_FAILURE,
     DEFAULT_CREATE_FAILURE,
     DEFAULT_UPDATE_FAILURE,
     ApiFaults,
@@ -68,6 +69,7 @@ class ControlApi:
             ("POST", "faults/api"): self._add_api_fault,
             ("POST", "faults/endpoint-create"): self._fail_next_create,
             ("POST", "faults/endpoint-update"): self._fail_next_update,
+            ("POST", "faults/async-inference"): self._fail_next_async_invocation,
         }
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -205,4 +207,16 @@ class ControlApi:
         )
         with self._state.lock:
             self._state.endpoint_faults.fail_next_update(failure)
+        return self._describe_faults({})
+
+    def _fail_next_async_invocation(self, payload: Payload) -> Payload:
+        count = payload.get("count", 1)
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise ControlError("'count' must be an integer of at least 1")
+        failure = EndpointFailure(
+            payload.get("endpointName"), payload.get("failureReason") or DEFAULT_ASYNC_FAILURE
+        )
+        with self._state.lock:
+            for _ in range(count):
+                self._state.endpoint_faults.fail_next_async_invocation(failure)
         return self._describe_faults({})

@@ -8,9 +8,10 @@ from typing import Any, Final
 from sagemaker_emulator.arns import sagemaker_arn
 from sagemaker_emulator.context import Call, Params, Result
 from sagemaker_emulator.errors import AwsError, validation_error
+from sagemaker_emulator.lifecycle import EndpointFeatures
 from sagemaker_emulator.listing import Listed, list_page, with_token
 from sagemaker_emulator.models import model_not_found
-from sagemaker_emulator.records import EndpointConfig, VariantSpec
+from sagemaker_emulator.records import EndpointConfig, ServedModel, VariantSpec
 from sagemaker_emulator.state import Partition
 from sagemaker_emulator.tagging import set_initial_tags
 
@@ -39,27 +40,35 @@ def config_not_found(partition: Partition, name: str) -> AwsError:
     )
 
 
+def unsupported_feature(detail: str) -> AwsError:
+    """A combination of endpoint features SageMaker does not support. The first sentence
+    is what SageMaker answers (observed, boto/boto3#4275); the detail is the emulator's."""
+    return validation_error(
+        f"One or more endpoint features are not supported using this configuration: {detail}"
+    )
+
+
 def _variant(partition: Partition, raw: dict[str, Any]) -> VariantSpec:
     name = raw["VariantName"]
-    if raw["ModelName"].lower() not in partition.models:
-        raise model_not_found(partition, raw["ModelName"])
+    model_name = raw.get("ModelName")
+    if model_name is None:
+        raise validation_error(
+            f"Variant {name} has no ModelName: the emulator hosts models on variants and "
+            "does not implement inference components."
+        )
+    model = partition.models.get(model_name.lower())
+    if model is None:
+        raise model_not_found(partition, model_name)
+    if "ManagedInstanceScaling" in raw:
+        # Observed wording (hashicorp/terraform-provider-aws#45926); every variant the
+        # emulator hosts names a model, so none is an inference-component endpoint.
+        raise validation_error(
+            "ManagedInstanceScaling is only supported for inference component endpoints."
+        )
     serverless = raw.get("ServerlessConfig")
     instance_type = raw.get("InstanceType")
     if serverless is not None:
-        if instance_type is not None or raw.get("InitialInstanceCount") is not None:
-            raise validation_error(
-                f"Variant {name}: ServerlessConfig cannot be combined with InstanceType or "
-                "InitialInstanceCount."
-            )
-        if serverless["MemorySizeInMB"] not in SERVERLESS_MEMORY_SIZES:
-            raise validation_error(
-                f"Variant {name}: MemorySizeInMB must be one of {sorted(SERVERLESS_MEMORY_SIZES)}."
-            )
-        provisioned = serverless.get("ProvisionedConcurrency")
-        if provisioned is not None and provisioned > serverless["MaxConcurrency"]:
-            raise validation_error(
-                f"Variant {name}: ProvisionedConcurrency must not exceed MaxConcurrency."
-            )
+        _check_serverless_variant(name, raw, serverless, model.served)
     elif instance_type is None or raw.get("InitialInstanceCount") is None:
         raise validation_error(
             f"Variant {name}: specify InstanceType and InitialInstanceCount, or ServerlessConfig."
@@ -68,13 +77,89 @@ def _variant(partition: Partition, raw: dict[str, Any]) -> VariantSpec:
     echo.setdefault("InitialVariantWeight", 1.0)
     return VariantSpec(
         name=name,
-        model_name=raw["ModelName"],
+        model_name=model_name,
         instance_type=instance_type,
         initial_instance_count=raw.get("InitialInstanceCount"),
         initial_weight=float(echo["InitialVariantWeight"]),
         serverless=copy.deepcopy(serverless),
         echo=echo,
     )
+
+
+def _check_serverless_variant(
+    name: str, raw: dict[str, Any], serverless: dict[str, Any], served: ServedModel
+) -> None:
+    """ServerlessConfig rules (ProductionVariantServerlessConfig API reference) and the
+    serverless feature exclusions (developer guide, "Serverless Inference", Feature
+    exclusions: VPC configuration, network isolation, multi-model endpoints, inference
+    pipelines)."""
+    if raw.get("InstanceType") is not None or raw.get("InitialInstanceCount") is not None:
+        raise validation_error(
+            f"Variant {name}: ServerlessConfig cannot be combined with InstanceType or "
+            "InitialInstanceCount."
+        )
+    if serverless["MemorySizeInMB"] not in SERVERLESS_MEMORY_SIZES:
+        raise validation_error(
+            f"Variant {name}: MemorySizeInMB must be one of {sorted(SERVERLESS_MEMORY_SIZES)}."
+        )
+    provisioned = serverless.get("ProvisionedConcurrency")
+    if provisioned is not None and provisioned > serverless["MaxConcurrency"]:
+        raise validation_error(
+            f"Variant {name}: ProvisionedConcurrency must not exceed MaxConcurrency."
+        )
+    excluded = [
+        feature
+        for feature, present in (
+            ("VPC configuration", served.vpc_config is not None),
+            ("network isolation", served.network_isolation),
+            ("multi-model endpoints", served.multi_model is not None),
+            ("inference pipelines", len(served.containers) > 1),
+        )
+        if present
+    ]
+    if excluded:
+        raise unsupported_feature(
+            f"serverless variant {name} hosts model {served.model_name}, which uses "
+            f"{', '.join(excluded)}; serverless endpoints support none of these."
+        )
+
+
+def _check_config_features(params: Params, variants: tuple[VariantSpec, ...]) -> None:
+    serverless = [v.name for v in variants if v.serverless is not None]
+    if serverless and len(variants) > 1:
+        # Developer guide, "Serverless Inference", Feature exclusions.
+        raise unsupported_feature(
+            "a serverless endpoint has exactly one production variant; "
+            f"this configuration has {len(variants)}."
+        )
+    if serverless and "DataCaptureConfig" in params:
+        raise unsupported_feature("serverless endpoints do not support data capture.")
+    async_config = params.get("AsyncInferenceConfig")
+    if serverless and async_config is not None:
+        # Asynchronous inference queues requests for instances (ClientConfig counts
+        # invocations per instance); the emulator refuses it on serverless variants.
+        raise unsupported_feature(
+            "asynchronous inference needs instance-based variants; "
+            f"variant {serverless[0]} is serverless."
+        )
+    if async_config is not None:
+        output = async_config["OutputConfig"]
+        if not output.get("S3OutputPath"):
+            raise validation_error(
+                "AsyncInferenceConfig.OutputConfig.S3OutputPath is required: it is where "
+                "SageMaker writes the results of asynchronous invocations."
+            )
+        notification = output.get("NotificationConfig") or {}
+        topics = {
+            "SUCCESS_NOTIFICATION_TOPIC": "SuccessTopic",
+            "ERROR_NOTIFICATION_TOPIC": "ErrorTopic",
+        }
+        for included in notification.get("IncludeInferenceResponseIn") or []:
+            if not notification.get(topics[included]):
+                raise validation_error(
+                    f"IncludeInferenceResponseIn lists {included}, but NotificationConfig "
+                    f"has no {topics[included]}."
+                )
 
 
 def create_endpoint_config(call: Call, params: Params) -> Result:
@@ -93,16 +178,30 @@ def create_endpoint_config(call: Call, params: Params) -> Result:
             "An endpoint configuration with ShadowProductionVariants must have exactly one "
             "production variant and one shadow variant."
         )
+    _check_config_features(params, variants)
+    echo: dict[str, Any] = {k: copy.deepcopy(params[k]) for k in _ECHOED_FIELDS if k in params}
+    if "DataCaptureConfig" in echo:
+        echo["DataCaptureConfig"].setdefault("EnableCapture", True)
     partition.endpoint_configs[name.lower()] = EndpointConfig(
         name=name,
         arn=arn,
         created_at=call.now,
         sequence=call.state.next_sequence(),
         variants=variants,
-        echo={k: copy.deepcopy(params[k]) for k in _ECHOED_FIELDS if k in params},
+        echo=echo,
     )
     set_initial_tags(partition, arn, params.get("Tags"))
     return {"EndpointConfigArn": arn}
+
+
+def features_of(config: EndpointConfig) -> EndpointFeatures:
+    """What an endpoint on this config runs with besides its variants."""
+    echo = config.echo
+    return EndpointFeatures(
+        async_config=copy.deepcopy(echo.get("AsyncInferenceConfig")),
+        data_capture=copy.deepcopy(echo.get("DataCaptureConfig")),
+        echo={k: copy.deepcopy(echo[k]) for k in ("ExplainerConfig", "MetricsConfig") if k in echo},
+    )
 
 
 def find_config(partition: Partition, name: str) -> EndpointConfig:

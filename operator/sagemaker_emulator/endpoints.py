@@ -8,8 +8,9 @@ from dataclasses import replace
 from typing import Final
 
 from sagemaker_emulator.arns import sagemaker_arn
+from sagemaker_emulator.autoscaling import remove_alarms
 from sagemaker_emulator.context import Call, Params, Result
-from sagemaker_emulator.endpoint_configs import config_not_found, find_config
+from sagemaker_emulator.endpoint_configs import config_not_found, features_of, find_config
 from sagemaker_emulator.errors import AwsError, validation_error
 from sagemaker_emulator.lifecycle import Endpoint, LiveVariant
 from sagemaker_emulator.listing import Listed, list_page, with_token
@@ -17,6 +18,7 @@ from sagemaker_emulator.models import model_not_found
 from sagemaker_emulator.records import EndpointConfig, VariantSpec
 from sagemaker_emulator.state import Partition
 from sagemaker_emulator.tagging import set_initial_tags
+from sagemaker_emulator.update_rules import check_update
 
 
 def endpoint_arn(partition: Partition, name: str) -> str:
@@ -43,6 +45,7 @@ def _new_variant(partition: Partition, spec: VariantSpec) -> LiveVariant:
         served=model.served,
         instance_type=spec.instance_type,
         serverless=copy.deepcopy(spec.serverless),
+        current_serverless=None,
         desired_count=spec.initial_instance_count,
         current_count=None,
         desired_weight=spec.initial_weight,
@@ -74,15 +77,10 @@ def create_endpoint(call: Call, params: Params) -> Result:
         # Recorded for later updates; it changes nothing about the create (reference §2).
         deployment_config=copy.deepcopy(params.get("DeploymentConfig")),
         failure_reason=call.state.endpoint_faults.take_create_failure(name),
-        echo=_endpoint_echo(config),
+        features=features_of(config),
     )
     set_initial_tags(partition, arn, params.get("Tags"))
     return {"EndpointArn": arn}
-
-
-def _endpoint_echo(config: EndpointConfig) -> dict[str, object]:
-    async_config = config.echo.get("AsyncInferenceConfig")
-    return {"AsyncInferenceConfig": copy.deepcopy(async_config)} if async_config else {}
 
 
 def describe_endpoint(call: Call, params: Params) -> Result:
@@ -128,15 +126,21 @@ def update_endpoint(call: Call, params: Params) -> Result:
     if current is None:
         raise config_not_found(partition, endpoint.config_name)
     new_config = find_config(partition, params["EndpointConfigName"])
-    _check_autoscaled_variants(partition, endpoint, new_config)
-    _check_one_way_changes(endpoint, current, new_config)
-    variants = _variants_after_update(partition, endpoint, new_config, params)
     if "DeploymentConfig" in params:
         deployment_config = copy.deepcopy(params["DeploymentConfig"])
     elif params.get("RetainDeploymentConfig"):
         deployment_config = endpoint.deployment_config
     else:
         deployment_config = None
+    check_update(
+        partition,
+        endpoint,
+        current=current,
+        new_config=new_config,
+        params=params,
+        deployment_config=deployment_config,
+    )
+    variants = _variants_after_update(partition, endpoint, new_config, params)
     endpoint.start_update(
         now=call.now,
         completes_at=call.now + call.state.settings.durations.updating,
@@ -144,6 +148,7 @@ def update_endpoint(call: Call, params: Params) -> Result:
         variants=variants,
         deployment_config=deployment_config,
         failure_reason=call.state.endpoint_faults.take_update_failure(endpoint.name),
+        features=features_of(new_config),
     )
     return {"EndpointArn": endpoint.arn}
 
@@ -164,7 +169,11 @@ def _variants_after_update(
         variant = _new_variant(partition, spec)
         old = live.get(spec.name)
         if retain and old is not None:
-            if "DesiredInstanceCount" not in excluded and spec.serverless is None:
+            if (
+                "DesiredInstanceCount" not in excluded
+                and spec.serverless is None
+                and not old.is_serverless
+            ):
                 variant = replace(variant, desired_count=old.desired_count)
             if "DesiredWeight" not in excluded:
                 variant = replace(
@@ -174,50 +183,9 @@ def _variants_after_update(
     return variants
 
 
-def _check_autoscaled_variants(
-    partition: Partition, endpoint: Endpoint, config: EndpointConfig
-) -> None:
-    """AWS refuses an update that changes the instance type of, or removes, a variant that
-    is a scalable target; changing only its model is fine (reference §3). The error text
-    is not documented; this wording is the emulator's."""
-    new_variants = {v.name: v for v in config.variants}
-    live = {v.name: v for v in endpoint.variants}
-    for target in partition.targets_of_endpoint(endpoint.name):
-        new = new_variants.get(target.variant_name)
-        old = live.get(target.variant_name)
-        if new is None:
-            change = "remove it"
-        elif old is not None and new.instance_type != old.instance_type:
-            change = f"change its instance type from {old.instance_type} to {new.instance_type}"
-        else:
-            continue
-        raise validation_error(
-            f'Cannot update endpoint "{endpoint.arn}": variant {target.variant_name} is '
-            f"registered as an Application Auto Scaling scalable target ({target.resource_id}) "
-            f"and the update would {change}. Deregister the scalable target first, and "
-            "register it again after the update."
-        )
-
-
-def _check_one_way_changes(
-    endpoint: Endpoint, current: EndpointConfig, new_config: EndpointConfig
-) -> None:
-    """Two changes AWS refuses (reference §2 "Limits on blue/green and rolling")."""
-    if current.echo.get("AsyncInferenceConfig") and not new_config.echo.get("AsyncInferenceConfig"):
-        raise validation_error(
-            f"The AsyncInferenceConfig parameter cannot be removed from this endpoint "
-            f"{endpoint.name}."
-        )
-    instance_based = {v.name for v in endpoint.variants if v.serverless is None}
-    for spec in new_config.variants:
-        if spec.serverless is not None and spec.name in instance_based:
-            raise validation_error(
-                f"Variant {spec.name} of endpoint {endpoint.name} is instance-based and "
-                "cannot be updated to serverless."
-            )
-
-
 def update_endpoint_weights_and_capacities(call: Call, params: Params) -> Result:
+    """New weights, instance counts or serverless concurrency for live variants
+    (UpdateEndpointWeightsAndCapacities API reference, DesiredWeightAndCapacity)."""
     partition = call.partition
     endpoint = find_endpoint(call, params["EndpointName"])
     endpoint.ensure_updatable()
@@ -232,21 +200,51 @@ def update_endpoint_weights_and_capacities(call: Call, params: Params) -> Result
                 f"The variant name {desired['VariantName']} is not present in endpoint "
                 f'"{endpoint.arn}".'
             )
-        if "DesiredInstanceCount" in desired:
-            variant = replace(variant, desired_count=desired["DesiredInstanceCount"])
-        if "DesiredWeight" in desired:
-            variant = replace(variant, desired_weight=float(desired["DesiredWeight"]))
-        if "ServerlessUpdateConfig" in desired and variant.serverless is not None:
-            variant = replace(
-                variant, serverless={**variant.serverless, **desired["ServerlessUpdateConfig"]}
-            )
-        changed[variant.name] = variant
+        changed[variant.name] = _desired_variant(endpoint, variant, desired)
     endpoint.start_capacity_change(
         now=call.now,
         completes_at=call.now + call.state.settings.durations.updating,
         variants=[changed[v.name] for v in endpoint.variants],
     )
     return {"EndpointArn": endpoint.arn}
+
+
+def _desired_variant(endpoint: Endpoint, variant: LiveVariant, desired: Params) -> LiveVariant:
+    """Instance counts apply to instance-based variants and ServerlessUpdateConfig to
+    serverless ones; the refusals of the other combinations are worded by the emulator."""
+    if "DesiredInstanceCount" in desired:
+        count = desired["DesiredInstanceCount"]
+        if variant.is_serverless:
+            raise validation_error(
+                f"Variant {variant.name} is serverless: change its concurrency with "
+                "ServerlessUpdateConfig, not DesiredInstanceCount."
+            )
+        if count == 0 and endpoint.features.async_config is None:
+            # Only asynchronous endpoints scale to zero instances (developer guide,
+            # "Autoscale an asynchronous endpoint"; "Auto scaling prerequisites": a
+            # real-time variant keeps at least one instance).
+            raise validation_error(
+                f"Variant {variant.name} of endpoint {endpoint.name} must keep at least one "
+                "instance; only asynchronous inference endpoints scale to zero."
+            )
+        variant = replace(variant, desired_count=count)
+    if "DesiredWeight" in desired:
+        variant = replace(variant, desired_weight=float(desired["DesiredWeight"]))
+    if "ServerlessUpdateConfig" in desired:
+        if variant.serverless is None:
+            raise validation_error(
+                f"Variant {variant.name} is instance-based: ServerlessUpdateConfig applies "
+                "only to serverless variants."
+            )
+        merged = {**variant.serverless, **desired["ServerlessUpdateConfig"]}
+        provisioned = merged.get("ProvisionedConcurrency")
+        if provisioned is not None and provisioned > merged["MaxConcurrency"]:
+            raise validation_error(
+                f"Variant {variant.name}: ProvisionedConcurrency ({provisioned}) must not "
+                f"exceed MaxConcurrency ({merged['MaxConcurrency']})."
+            )
+        variant = replace(variant, serverless=merged)
+    return variant
 
 
 # ---------------------------------------------------------------------- delete
@@ -256,9 +254,10 @@ def delete_endpoint(call: Call, params: Params) -> Result:
     partition = call.partition
     endpoint = find_endpoint(call, params["EndpointName"])
     endpoint.ensure_deletable()
-    # AWS deregisters the variants' scalable targets when the caller may do so (§1).
+    # AWS deregisters the variants' scalable targets when the caller may do so (§1);
+    # their policies' alarms go with them.
     for target in partition.targets_of_endpoint(endpoint.name):
-        partition.deregister_target(target)
+        remove_alarms(call, partition.deregister_target(target))
     endpoint.start_delete(
         now=call.now, completes_at=call.now + call.state.settings.durations.deleting
     )

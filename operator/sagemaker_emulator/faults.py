@@ -6,7 +6,9 @@ Two families:
   "Rate exceeded" (HTTP 400, reference §7) or a 5xx. A rule matches chosen actions (or all)
   and fires for the next N matching calls, or for a fraction of them drawn from a seeded RNG.
 * Endpoint faults make the next CreateEndpoint end ``Failed``, or the next UpdateEndpoint
-  roll back to the old config with ``FailureReason`` set, the way AWS fails (reference §1).
+  roll back to the old config with ``FailureReason`` set, the way AWS fails (reference §1),
+  or the next asynchronous invocation fail (its failure object and error notification are
+  written as for a model error).
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ _SERVER_ERRORS: Final = {
 DEFAULT_CREATE_FAILURE: Final = (
     "The primary container for production variant AllTraffic did not pass the ping health "
     "check. Please check CloudWatch logs for this endpoint. (injected by the emulator)"
+)
+DEFAULT_ASYNC_FAILURE: Final = (
+    'Received server error (500) from primary with message "The model failed to process '
+    'the request (injected by the emulator)."'
 )
 DEFAULT_UPDATE_FAILURE: Final = (
     "The primary container for production variant AllTraffic did not pass the ping health "
@@ -162,12 +168,19 @@ class EndpointFaults:
     def __init__(self) -> None:
         self._creates: list[EndpointFailure] = []
         self._updates: list[EndpointFailure] = []
+        self._async_invocations: list[EndpointFailure] = []
 
     def fail_next_create(self, failure: EndpointFailure) -> None:
         self._creates.append(failure)
 
     def fail_next_update(self, failure: EndpointFailure) -> None:
         self._updates.append(failure)
+
+    def fail_next_async_invocation(self, failure: EndpointFailure) -> None:
+        self._async_invocations.append(failure)
+
+    def take_async_failure(self, endpoint_name: str) -> str | None:
+        return _take(self._async_invocations, endpoint_name)
 
     def take_create_failure(self, endpoint_name: str) -> str | None:
         return _take(self._creates, endpoint_name)
@@ -178,6 +191,7 @@ class EndpointFaults:
     def clear(self) -> None:
         self._creates.clear()
         self._updates.clear()
+        self._async_invocations.clear()
 
     def describe(self) -> dict[str, list[dict[str, Any]]]:
         def rows(failures: list[EndpointFailure]) -> list[dict[str, Any]]:
@@ -186,7 +200,11 @@ class EndpointFaults:
                 for f in failures
             ]
 
-        return {"endpointCreate": rows(self._creates), "endpointUpdate": rows(self._updates)}
+        return {
+            "endpointCreate": rows(self._creates),
+            "endpointUpdate": rows(self._updates),
+            "asyncInference": rows(self._async_invocations),
+        }
 
 
 def _take(queue: list[EndpointFailure], endpoint_name: str) -> str | None:

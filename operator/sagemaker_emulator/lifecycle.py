@@ -15,7 +15,7 @@ threads, and a thousand idle endpoints cost nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -46,25 +46,40 @@ class LiveVariant:
     name: str
     served: ServedModel
     instance_type: str | None
+    # The desired serverless settings; the current ones follow when a change completes.
     serverless: Mapping[str, Any] | None
     desired_count: int | None
     current_count: int | None
     desired_weight: float
     current_weight: float
+    current_serverless: Mapping[str, Any] | None = None
+
+    @property
+    def is_serverless(self) -> bool:
+        return self.serverless is not None
 
     def settled(self) -> LiveVariant:
         """The variant once SageMaker has reached what was asked for."""
-        return replace(self, current_count=self.desired_count, current_weight=self.desired_weight)
+        return replace(
+            self,
+            current_count=self.desired_count,
+            current_weight=self.desired_weight,
+            current_serverless=self.serverless,
+        )
 
     def summary(self, variant_status: list[Json] | None = None) -> Json:
         item: Json = {
             "VariantName": self.name,
-            "DeployedImages": [_deployed_image(self.served)] if self.served.image else [],
+            "DeployedImages": [_deployed_image(c.image) for c in self.served.containers if c.image],
             "CurrentWeight": self.current_weight,
             "DesiredWeight": self.desired_weight,
         }
         if self.serverless is not None:
-            item["CurrentServerlessConfig"] = dict(self.serverless)
+            # Serverless variants report concurrency, not instances (DescribeEndpoint API
+            # reference, ProductionVariantSummary); the current value appears once the
+            # endpoint has reached it.
+            if self.current_serverless is not None:
+                item["CurrentServerlessConfig"] = dict(self.current_serverless)
             item["DesiredServerlessConfig"] = dict(self.serverless)
         else:
             # A fleet still being launched has no current count yet.
@@ -83,8 +98,41 @@ class LiveVariant:
         return item
 
 
-def _deployed_image(served: ServedModel) -> Json:
-    return {"SpecifiedImage": served.image, "ResolvedImage": served.image}
+def _deployed_image(image: str) -> Json:
+    return {"SpecifiedImage": image, "ResolvedImage": image}
+
+
+@dataclass(frozen=True)
+class EndpointFeatures:
+    """The endpoint-config settings an endpoint runs with (asynchronous inference, data
+    capture, ...). They come from the config when a create starts or an update completes,
+    so they stay with the serving config while an update is in progress."""
+
+    async_config: Json | None = None
+    data_capture: Json | None = None
+    # Other config fields DescribeEndpoint returns as they were given.
+    echo: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def capturing(self) -> bool:
+        return self.data_capture is not None and bool(self.data_capture.get("EnableCapture", True))
+
+    def describe(self) -> Json:
+        result: Json = dict(self.echo)
+        if self.async_config is not None:
+            result["AsyncInferenceConfig"] = self.async_config
+        capture = self.data_capture
+        if capture is not None:
+            summary: Json = {
+                "EnableCapture": self.capturing,
+                "CaptureStatus": "Started" if self.capturing else "Stopped",
+                "CurrentSamplingPercentage": capture["InitialSamplingPercentage"],
+                "DestinationS3Uri": capture["DestinationS3Uri"],
+            }
+            if capture.get("KmsKeyId"):
+                summary["KmsKeyId"] = capture["KmsKeyId"]
+            result["DataCaptureConfig"] = summary
+        return result
 
 
 @dataclass(frozen=True)
@@ -96,6 +144,8 @@ class PendingChange:
     variants: tuple[LiveVariant, ...] = ()
     # Set when the emulator was told to fail this create or update.
     failure_reason: str | None = None
+    # The config's features, applied when an update completes.
+    features: EndpointFeatures | None = None
 
 
 class Endpoint:
@@ -113,7 +163,7 @@ class Endpoint:
         completes_at: float,
         deployment_config: Json | None,
         failure_reason: str | None,
-        echo: Mapping[str, Any],
+        features: EndpointFeatures,
     ) -> None:
         self.name = name
         self.arn = arn
@@ -126,8 +176,10 @@ class Endpoint:
         self.variants: tuple[LiveVariant, ...] = ()
         self.failure_reason: str | None = None
         self.deployment_config = deployment_config
-        self.echo = echo
+        self.features = features
         self.router = WeightedRoundRobin()
+        # Invocations seen per variant, for data capture's deterministic sampling.
+        self.capture_counters: dict[str, int] = {}
         self.pending: PendingChange | None = PendingChange(
             ChangeKind.CREATE, now, completes_at, config_name, tuple(variants), failure_reason
         )
@@ -161,6 +213,8 @@ class Endpoint:
                 raise RuntimeError("an endpoint update always names its new config")
             self.config_name = change.config_name
             self.failure_reason = None
+            if change.features is not None:
+                self.features = change.features
         self.variants = tuple(v.settled() for v in change.variants)
         return False
 
@@ -195,12 +249,19 @@ class Endpoint:
         variants: Sequence[LiveVariant],
         deployment_config: Json | None,
         failure_reason: str | None,
+        features: EndpointFeatures,
     ) -> None:
         self.status = EndpointStatus.UPDATING
         self.last_modified_at = now
         self.deployment_config = deployment_config
         self.pending = PendingChange(
-            ChangeKind.UPDATE, now, completes_at, config_name, tuple(variants), failure_reason
+            ChangeKind.UPDATE,
+            now,
+            completes_at,
+            config_name,
+            tuple(variants),
+            failure_reason,
+            features,
         )
 
     def start_capacity_change(
@@ -249,13 +310,7 @@ class Endpoint:
                 "EndpointConfigName": change.config_name,
                 "StartTime": change.started_at,
                 "ProductionVariants": [
-                    v.pending_summary(
-                        [
-                            _variant_status(
-                                "Creating", f"Launching {v.desired_count or 0} instance(s).", change
-                            )
-                        ]
-                    )
+                    v.pending_summary([_variant_status("Creating", _launch_message(v), change)])
                     for v in change.variants
                 ],
             }
@@ -263,7 +318,7 @@ class Endpoint:
             result["FailureReason"] = self.failure_reason
         if self.deployment_config is not None:
             result["LastDeploymentConfig"] = self.deployment_config
-        result.update(self.echo)
+        result.update(self.features.describe())
         return result
 
     def summary(self) -> Json:
@@ -274,6 +329,12 @@ class Endpoint:
             "LastModifiedTime": self.last_modified_at,
             "EndpointStatus": str(self.status),
         }
+
+
+def _launch_message(variant: LiveVariant) -> str:
+    if variant.is_serverless:
+        return "Provisioning serverless compute."
+    return f"Launching {variant.desired_count or 0} instance(s)."
 
 
 def _variant_status(status: str, message: str, change: PendingChange) -> Json:

@@ -51,17 +51,66 @@ class ModelPackage:
 
 
 @dataclass(frozen=True)
+class ServedContainer:
+    """One container of a model as SageMaker runs it. A model package's inference
+    specification may hold several (an AutoML candidate has a feature transform and a
+    model): SageMaker then runs them as an inference pipeline."""
+
+    hostname: str
+    image: str | None
+    model_data_url: str | None
+    environment: Mapping[str, str]
+    mode: str  # SingleModel | MultiModel
+    package_arn: str | None = None
+    package_group: str | None = None
+    package_version: int | None = None
+
+    def to_json(self) -> Json:
+        result: Json = {"containerHostname": self.hostname, "image": self.image}
+        result["modelDataUrl"] = self.model_data_url
+        result["mode"] = self.mode
+        if self.environment:
+            result["environment"] = dict(self.environment)
+        if self.package_arn is not None:
+            result["modelPackageArn"] = self.package_arn
+        return result
+
+
+@dataclass(frozen=True)
 class ServedModel:
     """What a variant runs, captured when the endpoint is created or updated, so later
     deletes of the model or package do not change what the endpoint serves (as on AWS)."""
 
     model_name: str
     model_arn: str
-    image: str | None
-    model_data_url: str | None
-    package_arn: str | None
-    package_group: str | None
-    package_version: int | None
+    containers: tuple[ServedContainer, ...]
+    # InferenceExecutionConfig.Mode: Serial (a pipeline, every container in order) or
+    # Direct (the caller names one container with TargetContainerHostname).
+    execution_mode: str = "Serial"
+    network_isolation: bool = False
+    vpc_config: Mapping[str, Any] | None = None
+
+    @property
+    def first(self) -> ServedContainer:
+        return self.containers[0]
+
+    @property
+    def image(self) -> str | None:
+        return self.first.image
+
+    @property
+    def model_data_url(self) -> str | None:
+        return self.first.model_data_url
+
+    @property
+    def multi_model(self) -> ServedContainer | None:
+        """The container in MultiModel mode, if any (at most one per pipeline)."""
+        return next((c for c in self.containers if c.mode == "MultiModel"), None)
+
+    @property
+    def package(self) -> ServedContainer | None:
+        """The first container that came from a model package."""
+        return next((c for c in self.containers if c.package_arn is not None), None)
 
 
 @dataclass(frozen=True)
@@ -119,3 +168,42 @@ class ScalingPolicy:
     created_at: float
     configuration: Mapping[str, Any]
     alarms: tuple[Mapping[str, str], ...]
+    # Where the policy's alarms live (CloudWatch is regional).
+    account_id: str = ""
+    region: str = ""
+
+
+@dataclass(frozen=True)
+class AsyncRequest:
+    """An InvokeEndpointAsync request waiting in its endpoint's queue."""
+
+    inference_id: str
+    account_id: str
+    region: str
+    endpoint_name: str
+    sequence: int
+    received_at: float
+    due_at: float
+    expires_at: float
+    content_type: str | None
+    body: bytes
+    input_location: str | None
+    output_location: str
+    failure_location: str | None
+    headers: Mapping[str, str]
+    # Set when the control API told the emulator to fail this request.
+    injected_failure: str | None = None
+
+
+@dataclass(frozen=True)
+class ScheduledAction:
+    name: str
+    arn: str
+    resource_id: str
+    dimension: str
+    schedule: str
+    timezone: str | None
+    start_time: float | None
+    end_time: float | None
+    target_action: Mapping[str, int]
+    created_at: float

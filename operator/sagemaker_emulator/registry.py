@@ -86,7 +86,7 @@ def resolve_package(call: Call, name_or_arn: str) -> tuple[Partition, ModelPacka
 # ---------------------------------------------------------------------- views
 
 
-def _group_summary(group: ModelPackageGroup) -> Result:
+def group_view(group: ModelPackageGroup) -> Result:
     result: Result = {
         "ModelPackageGroupName": group.name,
         "ModelPackageGroupArn": group.arn,
@@ -187,7 +187,7 @@ def create_model_package_group(call: Call, params: Params) -> Result:
 
 def describe_model_package_group(call: Call, params: Params) -> Result:
     _, group = resolve_group(call, params["ModelPackageGroupName"])
-    return _group_summary(group) | {"CreatedBy": {}}
+    return group_view(group) | {"CreatedBy": {}}
 
 
 def list_model_package_groups(call: Call, params: Params) -> Result:
@@ -200,9 +200,7 @@ def list_model_package_groups(call: Call, params: Params) -> Result:
         scope="ListModelPackageGroups",
         default_order="Ascending",
     )
-    return with_token(
-        {"ModelPackageGroupSummaryList": [_group_summary(g) for g in page.items]}, page
-    )
+    return with_token({"ModelPackageGroupSummaryList": [group_view(g) for g in page.items]}, page)
 
 
 def delete_model_package_group(call: Call, params: Params) -> Result:

@@ -1,18 +1,31 @@
-"""SageMaker Runtime InvokeEndpoint: answers with which endpoint, variant, config, model
-and model package version served the request, so a test can prove what is live."""
+"""SageMaker Runtime InvokeEndpoint: answers with which endpoint, variant, config, model,
+containers, compute and model package version served the request, so a test can prove
+what is live. Asynchronous invocations are in async_inference.py; both share the routing
+and the answer built here."""
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, Final
 
+from sagemaker_emulator.aws_backends import parse_s3_uri, s3_object
 from sagemaker_emulator.context import Call
+from sagemaker_emulator.data_capture import Payload, plan_capture
 from sagemaker_emulator.errors import AwsError
-from sagemaker_emulator.lifecycle import EndpointStatus
+from sagemaker_emulator.lifecycle import Endpoint, EndpointStatus, LiveVariant
+from sagemaker_emulator.records import Json, ServedContainer, ServedModel
 
 # Updating endpoints keep serving on the current config until the update completes.
 _SERVING = (EndpointStatus.IN_SERVICE, EndpointStatus.UPDATING)
+
+TARGET_VARIANT: Final = "X-Amzn-SageMaker-Target-Variant"
+TARGET_MODEL: Final = "X-Amzn-SageMaker-Target-Model"
+TARGET_CONTAINER: Final = "X-Amzn-SageMaker-Target-Container-Hostname"
+INFERENCE_ID: Final = "X-Amzn-SageMaker-Inference-Id"
+ANSWER_CONTENT_TYPE: Final = "application/json"
 
 
 @dataclass(frozen=True)
@@ -22,35 +35,125 @@ class Invocation:
     invoked_variant: str
 
 
-def _validation_error(message: str) -> AwsError:
+def runtime_error(message: str) -> AwsError:
+    """SageMaker Runtime's client error (its model names the shape ValidationError)."""
     return AwsError("ValidationError", message, modeled=True)
 
 
-def invoke_endpoint(
-    call: Call, endpoint_name: str, headers: Mapping[str, str], body: bytes
-) -> Invocation:
-    partition = call.partition
-    endpoint = partition.endpoint(endpoint_name, call.now)
+def serving_endpoint(call: Call, endpoint_name: str) -> Endpoint:
+    endpoint = call.partition.endpoint(endpoint_name, call.now)
     # Uniqueness ignores case, but InvokeEndpoint needs the name as created (reference §6).
     # Endpoints that are not serving yet (or any more) are unknown to the runtime.
     if endpoint is None or endpoint.name != endpoint_name or endpoint.status not in _SERVING:
-        raise _validation_error(f"Endpoint {endpoint_name} of account {call.account_id} not found.")
-    requested = headers.get("X-Amzn-SageMaker-Target-Variant")
+        raise runtime_error(f"Endpoint {endpoint_name} of account {call.account_id} not found.")
+    return endpoint
+
+
+def choose_variant(endpoint: Endpoint, requested: str | None) -> LiveVariant:
+    """TargetVariant when given, else the next variant by weight (reference §6)."""
     if requested is not None:
         variant = next((v for v in endpoint.variants if v.name == requested), None)
         if variant is None:
-            raise _validation_error(
-                f"Variant {requested} is not present in endpoint {endpoint_name}."
+            raise runtime_error(f"Variant {requested} is not present in endpoint {endpoint.name}.")
+        return variant
+    chosen = endpoint.router.pick([(v.name, v.current_weight) for v in endpoint.variants])
+    variant = next((v for v in endpoint.variants if v.name == chosen), None)
+    if variant is None:
+        raise runtime_error(
+            f"Endpoint {endpoint.name} has no production variant with a positive weight."
+        )
+    return variant
+
+
+def _containers_invoked(
+    endpoint: Endpoint, served: ServedModel, target_container: str | None
+) -> tuple[ServedContainer, ...]:
+    """Serial (an inference pipeline, the default) runs every container in order; Direct
+    runs the one TargetContainerHostname names (InvokeEndpoint API reference). Both
+    refusals are worded by the emulator."""
+    if served.execution_mode != "Direct":
+        if target_container is not None:
+            raise runtime_error(
+                f"Endpoint {endpoint.name} is not configured for direct invocation and does "
+                "not support target container hostname header."
             )
-    else:
-        chosen = endpoint.router.pick([(v.name, v.current_weight) for v in endpoint.variants])
-        variant = next((v for v in endpoint.variants if v.name == chosen), None)
-        if variant is None:
-            raise _validation_error(
-                f"Endpoint {endpoint_name} has no production variant with a positive weight."
+        return served.containers
+    if target_container is None:
+        raise runtime_error(
+            f"Endpoint {endpoint.name} is configured for direct invocation: specify the "
+            "target container hostname header."
+        )
+    chosen = next((c for c in served.containers if c.hostname == target_container), None)
+    if chosen is None:
+        raise runtime_error(
+            f"Container hostname {target_container} is not present in endpoint {endpoint.name}."
+        )
+    return (chosen,)
+
+
+def _target_model(
+    call: Call, endpoint: Endpoint, served: ServedModel, target_model: str | None, request_id: str
+) -> Json:
+    """Multi-model endpoints load TargetModel from the container's S3 prefix
+    ("Invoke a multi-model endpoint", developer guide). The refusals of a header on a
+    single-model endpoint and of a missing header are AWS's observed wording
+    (aws/amazon-sagemaker-examples#1026, aws/sagemaker-tensorflow-serving-container#166);
+    the missing-artifact message follows AWS's model-download failures."""
+    container = served.multi_model
+    if container is None:
+        if target_model is not None:
+            raise runtime_error(
+                f"Endpoint {endpoint.name} is not a multi-model endpoint and does not support "
+                "target model header."
             )
+        return {}
+    if target_model is None:
+        raise runtime_error(f"Request {request_id} is missing a target model header.")
+    prefix = parse_s3_uri(container.model_data_url or "")
+    location = prefix.child(target_model) if prefix is not None else None
+    if location is None or s3_object(call.account_id, call.region, location) is None:
+        bucket = location.bucket if location is not None else ""
+        key = location.key if location is not None else target_model
+        raise runtime_error(
+            f"Failed to download model data (bucket: {bucket}, key: {key}). Please ensure "
+            "that there is an object located at the URL and that the role passed to "
+            "CreateModel has permissions to download the object."
+        )
+    return {"targetModel": target_model, "targetModelDataUrl": location.uri}
+
+
+def _compute(variant: LiveVariant) -> Json:
+    """Where the request ran: serverless capacity or the variant's instances."""
+    serverless = variant.current_serverless or variant.serverless
+    if serverless is not None:
+        compute: Json = {
+            "kind": "serverless",
+            "memorySizeInMB": serverless["MemorySizeInMB"],
+            "maxConcurrency": serverless["MaxConcurrency"],
+        }
+        if serverless.get("ProvisionedConcurrency") is not None:
+            compute["provisionedConcurrency"] = serverless["ProvisionedConcurrency"]
+        return compute
+    return {
+        "kind": "instance",
+        "instanceType": variant.instance_type,
+        "instanceCount": variant.current_count,
+    }
+
+
+def answer(
+    call: Call,
+    endpoint: Endpoint,
+    variant: LiveVariant,
+    headers: Mapping[str, str],
+    request_id: str,
+) -> Json:
+    """What served the request, after the checks the runtime makes before serving it."""
     served = variant.served
-    answer = {
+    containers = _containers_invoked(endpoint, served, headers.get(TARGET_CONTAINER))
+    target = _target_model(call, endpoint, served, headers.get(TARGET_MODEL), request_id)
+    package = served.package
+    result: Json = {
         "endpointName": endpoint.name,
         "endpointArn": endpoint.arn,
         "endpointConfigName": endpoint.config_name,
@@ -59,14 +162,45 @@ def invoke_endpoint(
         "modelArn": served.model_arn,
         "image": served.image,
         "modelDataUrl": served.model_data_url,
-        "modelPackageArn": served.package_arn,
-        "modelPackageGroupName": served.package_group,
-        "modelPackageVersion": served.package_version,
-        "requestContentType": headers.get("Content-Type"),
-        "requestBytes": len(body),
+        "modelPackageArn": package.package_arn if package else None,
+        "modelPackageGroupName": package.package_group if package else None,
+        "modelPackageVersion": package.package_version if package else None,
+        "containers": [c.to_json() for c in containers],
+        "compute": _compute(variant),
+        **target,
     }
-    return Invocation(
-        body=json.dumps(answer).encode(),
-        content_type="application/json",
-        invoked_variant=variant.name,
+    if headers.get(INFERENCE_ID) is not None:
+        result["inferenceId"] = headers[INFERENCE_ID]
+    return result
+
+
+def invoke_endpoint(
+    call: Call, endpoint_name: str, headers: Mapping[str, str], body: bytes
+) -> Invocation:
+    endpoint = serving_endpoint(call, endpoint_name)
+    if endpoint.features.async_config is not None:
+        # "The presence of an AsyncInferenceConfig object in the endpoint configuration
+        # implies that the endpoint can only receive asynchronous invocations"
+        # (developer guide, "Asynchronous inference"). The wording is the emulator's.
+        raise runtime_error(
+            f"Endpoint {endpoint_name} is an asynchronous inference endpoint and accepts only "
+            "InvokeEndpointAsync."
+        )
+    variant = choose_variant(endpoint, headers.get(TARGET_VARIANT))
+    result: dict[str, Any] = answer(call, endpoint, variant, headers, str(uuid.uuid4()))
+    result["requestContentType"] = headers.get("Content-Type")
+    result["requestBytes"] = len(body)
+    out = json.dumps(result).encode()
+    capture = plan_capture(
+        endpoint,
+        variant.name,
+        account_id=call.account_id,
+        region=call.region,
+        request=Payload(headers.get("Content-Type") or "application/octet-stream", body),
+        response=Payload(ANSWER_CONTENT_TYPE, out),
+        inference_id=headers.get(INFERENCE_ID),
+        at=call.now,
     )
+    if capture is not None:
+        call.after(capture)
+    return Invocation(body=out, content_type=ANSWER_CONTENT_TYPE, invoked_variant=variant.name)

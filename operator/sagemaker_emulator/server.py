@@ -13,8 +13,18 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from sagemaker_emulator import autoscaling, endpoint_configs, endpoints, models, registry, tagging
+from sagemaker_emulator import (
+    autoscaling,
+    endpoint_configs,
+    endpoints,
+    models,
+    registry,
+    scheduled_actions,
+    search,
+    tagging,
+)
 from sagemaker_emulator.app import AccountResolver, EmulatorApp
+from sagemaker_emulator.async_inference import AsyncWorker
 from sagemaker_emulator.call_counts import CallCounts
 from sagemaker_emulator.callers import CallerLog
 from sagemaker_emulator.clock import Clock, SystemClock
@@ -39,9 +49,12 @@ def _reset_moto() -> None:
     moto_api_backend.reset()
 
 
-def build_app(settings: Settings, clock: Clock | None = None) -> tuple[EmulatorApp, EmulatorState]:
-    """The WSGI application and the state behind it."""
+def build_app(
+    settings: Settings, clock: Clock | None = None
+) -> tuple[EmulatorApp, EmulatorState, AsyncWorker]:
+    """The WSGI application, the state behind it and its asynchronous-inference worker."""
     state = EmulatorState(clock or SystemClock(), settings)
+    worker = AsyncWorker(state)
     session = botocore.session.get_session()
 
     def validator(service: str) -> InputValidator:
@@ -54,6 +67,7 @@ def build_app(settings: Settings, clock: Clock | None = None) -> tuple[EmulatorA
         **endpoint_configs.OPERATIONS,
         **endpoints.OPERATIONS,
         **tagging.OPERATIONS,
+        **search.OPERATIONS,
     }
     faults = ApiFaults()
     counts = CallCounts()
@@ -72,9 +86,9 @@ def build_app(settings: Settings, clock: Clock | None = None) -> tuple[EmulatorA
                 "application-autoscaling",
                 state,
                 validator("application-autoscaling"),
-                autoscaling.OPERATIONS,
+                {**autoscaling.OPERATIONS, **scheduled_actions.OPERATIONS},
             ),
-            "sagemaker-runtime": RuntimeService(state, validator("sagemaker-runtime")),
+            "sagemaker-runtime": RuntimeService(state, validator("sagemaker-runtime"), worker),
         },
         control=ControlApi(state, faults, counts, callers, reset_delegated),
         delegate=DomainDispatcherApplication(create_backend_app),
@@ -83,7 +97,7 @@ def build_app(settings: Settings, clock: Clock | None = None) -> tuple[EmulatorA
         accounts=accounts,
         callers=callers,
     )
-    return app, state
+    return app, state, worker
 
 
 class EmulatorServer:
@@ -96,7 +110,7 @@ class EmulatorServer:
         settings: Settings | None = None,
         clock: Clock | None = None,
     ) -> None:
-        self.app, self.state = build_app(settings or Settings(), clock)
+        self.app, self.state, self._worker = build_app(settings or Settings(), clock)
         self._server: BaseWSGIServer = make_server(
             host, port, self.app, threaded=True, request_handler=_QuietRequestHandler
         )
@@ -117,6 +131,7 @@ class EmulatorServer:
         self._thread.start()
 
     def stop(self) -> None:
+        self._worker.stop()
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:

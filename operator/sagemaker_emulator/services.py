@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import unquote
 
+from sagemaker_emulator.async_inference import AsyncWorker, invoke_endpoint_async
 from sagemaker_emulator.context import Call, Params, Result
 from sagemaker_emulator.errors import AwsError, serialization_error, unknown_operation
 from sagemaker_emulator.events import deliver
@@ -87,6 +88,7 @@ class JsonService:
                 events_target = state.settings.events_target
         except AwsError as error:
             return json_error(error)
+        call.run_effects()
         if call.outbox:
             deliver(events_target, call.outbox)
         return json_response(result)
@@ -105,24 +107,44 @@ def _json_params(body: bytes) -> Params:
 
 
 class RuntimeService:
-    """SageMaker Runtime: POST /endpoints/{EndpointName}/invocations."""
+    """SageMaker Runtime: POST /endpoints/{EndpointName}/invocations and
+    /async-invocations. Parameters travel in headers (rest-json) and are validated against
+    the runtime's service model like any other input."""
 
     _HEADERS: Final = {
-        "ContentType": "Content-Type",
-        "Accept": "Accept",
-        "CustomAttributes": "X-Amzn-SageMaker-Custom-Attributes",
-        "TargetModel": "X-Amzn-SageMaker-Target-Model",
-        "TargetVariant": "X-Amzn-SageMaker-Target-Variant",
-        "TargetContainerHostname": "X-Amzn-SageMaker-Target-Container-Hostname",
-        "InferenceId": "X-Amzn-SageMaker-Inference-Id",
+        "InvokeEndpoint": {
+            "ContentType": "Content-Type",
+            "Accept": "Accept",
+            "CustomAttributes": "X-Amzn-SageMaker-Custom-Attributes",
+            "TargetModel": "X-Amzn-SageMaker-Target-Model",
+            "TargetVariant": "X-Amzn-SageMaker-Target-Variant",
+            "TargetContainerHostname": "X-Amzn-SageMaker-Target-Container-Hostname",
+            "InferenceId": "X-Amzn-SageMaker-Inference-Id",
+        },
+        "InvokeEndpointAsync": {
+            "ContentType": "X-Amzn-SageMaker-Content-Type",
+            "Accept": "X-Amzn-SageMaker-Accept",
+            "CustomAttributes": "X-Amzn-SageMaker-Custom-Attributes",
+            "InferenceId": "X-Amzn-SageMaker-Inference-Id",
+            "InputLocation": "X-Amzn-SageMaker-InputLocation",
+            "S3OutputPathExtension": "X-Amzn-SageMaker-S3OutputPathExtension",
+            "Filename": "X-Amzn-SageMaker-Filename",
+            "RequestTTLSeconds": "X-Amzn-SageMaker-RequestTTLSeconds",
+            "InvocationTimeoutSeconds": "X-Amzn-SageMaker-InvocationTimeoutSeconds",
+        },
     }
+    _INTEGER_MEMBERS: Final = frozenset({"RequestTTLSeconds", "InvocationTimeoutSeconds"})
 
-    def __init__(self, state: EmulatorState, validator: InputValidator) -> None:
+    def __init__(
+        self, state: EmulatorState, validator: InputValidator, worker: AsyncWorker
+    ) -> None:
         self._state = state
         self._validator = validator
+        self._worker = worker
 
     def __call__(self, request: AwsRequest) -> Response:
-        if request.action != "InvokeEndpoint":
+        headers_of = self._HEADERS.get(request.action)
+        if headers_of is None:
             return _runtime_error(unknown_operation("sagemaker-runtime", request.action))
         match = RUNTIME_PATH.match(request.environ.get("PATH_INFO", ""))
         if match is None or request.environ.get("REQUEST_METHOD") != "POST":
@@ -130,32 +152,35 @@ class RuntimeService:
         name = unquote(match["name"])
         headers = {
             header: value
-            for header in self._HEADERS.values()
+            for header in headers_of.values()
             if (value := request.header(header)) is not None
         }
-        params: Params = {
-            member: headers[header] for member, header in self._HEADERS.items() if header in headers
-        }
-        params["EndpointName"] = name
-        params["Body"] = request.body.decode("latin-1")  # only its length is checked
         state = self._state
         try:
-            try:
-                self._validator.validate("InvokeEndpoint", params)
-            except AwsError as error:  # the runtime spells its validation error differently
-                raise AwsError("ValidationError", error.message, modeled=True) from None
+            params = self._params(request, name, headers_of, headers)
             with state.lock:
                 call = Call(
                     "sagemaker-runtime",
-                    "InvokeEndpoint",
+                    request.action,
                     request.account_id,
                     request.region,
                     state.clock.now(),
                     state,
                 )
-                invocation = invoke_endpoint(call, name, headers, request.body)
+                if request.action == "InvokeEndpoint":
+                    response = self._invoke(call, name, headers, request.body)
+                else:
+                    response = self._invoke_async(call, name, headers, params)
         except AwsError as error:
             return _runtime_error(error)
+        call.run_effects()
+        if request.action == "InvokeEndpointAsync":
+            self._worker.notify()
+        return response
+
+    @staticmethod
+    def _invoke(call: Call, name: str, headers: Mapping[str, str], body: bytes) -> Response:
+        invocation = invoke_endpoint(call, name, headers, body)
         return Response(
             200,
             (
@@ -165,6 +190,51 @@ class RuntimeService:
             ),
             invocation.body,
         )
+
+    @staticmethod
+    def _invoke_async(
+        call: Call, name: str, headers: Mapping[str, str], params: Params
+    ) -> Response:
+        """202 Accepted with the InferenceId in the body and the S3 locations in headers
+        (InvokeEndpointAsync API reference)."""
+        accepted = invoke_endpoint_async(call, name, headers, params)
+        locations = [("X-Amzn-SageMaker-OutputLocation", accepted.output_location)]
+        if accepted.failure_location is not None:
+            locations.append(("X-Amzn-SageMaker-FailureLocation", accepted.failure_location))
+        response = json_response(
+            {"InferenceId": accepted.inference_id}, "application/json", status=202
+        )
+        return Response(response.status, (*response.headers, *locations), response.body)
+
+    def _params(
+        self,
+        request: AwsRequest,
+        name: str,
+        headers_of: Mapping[str, str],
+        headers: Mapping[str, str],
+    ) -> Params:
+        params: Params = {
+            member: headers[header] for member, header in headers_of.items() if header in headers
+        }
+        for member in self._INTEGER_MEMBERS & params.keys():
+            try:
+                params[member] = int(params[member])
+            except ValueError:
+                raise AwsError(
+                    "ValidationError", f"{member} must be an integer.", modeled=True
+                ) from None
+        params["EndpointName"] = name
+        # Only its length is checked; the bytes themselves stay in request.body.
+        body = request.body.decode("latin-1")
+        if request.action == "InvokeEndpoint" or body:
+            params["Body"] = body
+        try:
+            self._validator.validate(request.action, params)
+        except AwsError as error:  # the runtime spells its validation error differently
+            raise AwsError("ValidationError", error.message, modeled=True) from None
+        if "Body" in params:
+            params["Body"] = request.body
+        return params
 
 
 def _runtime_error(error: AwsError) -> Response:

@@ -17,12 +17,14 @@ from sagemaker_emulator.clock import Clock
 from sagemaker_emulator.faults import EndpointFaults
 from sagemaker_emulator.lifecycle import Endpoint
 from sagemaker_emulator.records import (
+    AsyncRequest,
     EndpointConfig,
     Model,
     ModelPackage,
     ModelPackageGroup,
     ScalableTarget,
     ScalingPolicy,
+    ScheduledAction,
 )
 
 PACKAGE_STATUSES: Final = ("Pending", "InProgress", "Completed", "Failed", "Deleting")
@@ -35,18 +37,22 @@ class Durations:
     creating: float = 3.0
     updating: float = 3.0
     deleting: float = 2.0
+    # How long an asynchronous invocation waits in the queue before its result is written.
+    async_inference: float = 1.0
 
     def to_json(self) -> dict[str, float]:
         return {
             "creatingSeconds": self.creating,
             "updatingSeconds": self.updating,
             "deletingSeconds": self.deleting,
+            "asyncInferenceSeconds": self.async_inference,
         }
 
     def merged(self, changes: dict[str, Any]) -> Durations:
         """These durations with the given ``*Seconds`` fields replaced."""
         names = {"creatingSeconds": "creating", "updatingSeconds": "updating"}
         names["deletingSeconds"] = "deleting"
+        names["asyncInferenceSeconds"] = "async_inference"
         unknown = set(changes) - set(names)
         if unknown:
             raise ValueError(f"unknown fields {sorted(unknown)}; expected {sorted(names)}")
@@ -90,6 +96,8 @@ class Partition:
         self.tags: dict[str, dict[str, str]] = {}  # by lower-cased ARN
         self.scalable_targets: dict[tuple[str, str], ScalableTarget] = {}
         self.scaling_policies: dict[tuple[str, str, str], ScalingPolicy] = {}
+        # (name, resource ID, dimension) -> action
+        self.scheduled_actions: dict[tuple[str, str, str], ScheduledAction] = {}
 
     def endpoint(self, name: str, now: float) -> Endpoint | None:
         """The endpoint, with completed transitions applied (a finished delete removes it)."""
@@ -114,11 +122,16 @@ class Partition:
         key = endpoint_name.lower()
         return [t for t in self.scalable_targets.values() if t.endpoint_key == key]
 
-    def deregister_target(self, target: ScalableTarget) -> None:
-        """Remove a scalable target and its scaling policies (reference §3)."""
+    def deregister_target(self, target: ScalableTarget) -> list[ScalingPolicy]:
+        """Remove a scalable target with its scaling policies and scheduled actions
+        (DeregisterScalableTarget API reference); returns the removed policies, whose
+        CloudWatch alarms go with them."""
         self.scalable_targets.pop((target.endpoint_key, target.variant_name), None)
-        for key in [k for k in self.scaling_policies if k[1] == target.resource_id]:
-            del self.scaling_policies[key]
+        keys = [k for k in self.scaling_policies if k[1] == target.resource_id]
+        removed = [self.scaling_policies.pop(key) for key in keys]
+        for key in [k for k in self.scheduled_actions if k[1] == target.resource_id]:
+            del self.scheduled_actions[key]
+        return removed
 
 
 class EmulatorState:
@@ -130,6 +143,8 @@ class EmulatorState:
         self.endpoint_faults = EndpointFaults()
         self._partitions: dict[tuple[str, str], Partition] = {}
         self._sequence = count(1)
+        # Asynchronous invocations waiting to complete: a heap by (due time, sequence).
+        self.async_queue: list[tuple[float, int, AsyncRequest]] = []
 
     def partition(self, account_id: str, region: str) -> Partition:
         key = (account_id, region)
@@ -148,3 +163,4 @@ class EmulatorState:
             self._partitions.clear()
             self.settings = self._startup_settings
             self.endpoint_faults = EndpointFaults()
+            self.async_queue.clear()

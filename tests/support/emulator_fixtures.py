@@ -2,7 +2,8 @@
 
     emulator_process  session: one `sagemaker-emulator --port 0` with short transitions
     emulator          function: the same process, reset to empty, with its control API
-                      and boto3 clients pointed at it (`emulator.sagemaker`, ...)
+                      and boto3 clients pointed at it (`emulator.sagemaker`, `emulator.s3`,
+                      `emulator.sns`, `emulator.cloudwatch`, ...)
 
 Tests that use them carry `@pytest.mark.emulator` (added at collection when missing), so
 `make test-unit` never starts the process. Inside those tests every warning is an error:
@@ -30,6 +31,8 @@ ROLE = f"arn:aws:iam::{ACCOUNT}:role/SageMakerExecution"
 IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/fraud:1"
 # Short enough for a fast suite, long enough to observe each transitional status.
 TRANSITION_SECONDS = 1.0
+# How long an asynchronous invocation waits before its result is written.
+ASYNC_SECONDS = 0.3
 
 T = TypeVar("T")
 
@@ -53,6 +56,9 @@ class Emulator:
     runtime: Any
     autoscaling: Any
     sqs: Any
+    s3: Any
+    sns: Any
+    cloudwatch: Any
 
     def sagemaker_with(self, **config: Any) -> Any:
         """A SageMaker client with its own botocore Config (e.g. another retry mode)."""
@@ -120,6 +126,7 @@ def emulator(emulator_process: EmulatorProcess) -> Iterator[Emulator]:
         creatingSeconds=TRANSITION_SECONDS,
         updatingSeconds=TRANSITION_SECONDS,
         deletingSeconds=TRANSITION_SECONDS,
+        asyncInferenceSeconds=ASYNC_SECONDS,
     )
     settings = client_settings(emulator_process.url)
     with warnings.catch_warnings():
@@ -131,4 +138,7 @@ def emulator(emulator_process: EmulatorProcess) -> Iterator[Emulator]:
             runtime=boto3.client("sagemaker-runtime", **settings),
             autoscaling=boto3.client("application-autoscaling", **settings),
             sqs=boto3.client("sqs", **settings),
+            s3=boto3.client("s3", **settings),
+            sns=boto3.client("sns", **settings),
+            cloudwatch=boto3.client("cloudwatch", **settings),
         )

@@ -7,6 +7,7 @@ from typing import Any
 
 from support.emulator_fixtures import IMAGE, ROLE, Emulator, eventually
 
+MODEL_DATA = "s3://models/fraud/model.tar.gz"
 INFERENCE = {
     "Containers": [{"Image": IMAGE, "ModelDataUrl": "s3://models/fraud/model.tar.gz"}],
     "SupportedContentTypes": ["application/json"],
@@ -80,3 +81,107 @@ def serving_endpoint(emulator: Emulator, endpoint: str, group: str = "fraud") ->
     wait_status(emulator, endpoint, "InService")
     described: dict[str, Any] = emulator.sagemaker.describe_endpoint(EndpointName=endpoint)
     return described
+
+
+def instant(emulator: Emulator) -> None:
+    """Endpoint transitions complete at once, for tests about something else."""
+    emulator.control.set_durations(creatingSeconds=0, updatingSeconds=0, deletingSeconds=0)
+
+
+def image_model(emulator: Emulator, name: str, **fields: Any) -> str:
+    """A model from an image (no registry), with any extra CreateModel fields;
+    `PrimaryContainer=None` leaves the default container out (to pass Containers)."""
+    fields.setdefault("PrimaryContainer", {"Image": IMAGE, "ModelDataUrl": MODEL_DATA})
+    given = {key: value for key, value in fields.items() if value is not None}
+    emulator.sagemaker.create_model(ModelName=name, ExecutionRoleArn=ROLE, **given)
+    return name
+
+
+def instance_config(
+    emulator: Emulator,
+    name: str,
+    model: str,
+    *,
+    instance_type: str = "ml.m5.large",
+    count: int = 1,
+    variant: str = "AllTraffic",
+    **fields: Any,
+) -> str:
+    """A one-variant instance-based config for `model`, with extra CreateEndpointConfig
+    fields (AsyncInferenceConfig, DataCaptureConfig, KmsKeyId, ...)."""
+    emulator.sagemaker.create_endpoint_config(
+        EndpointConfigName=name,
+        ProductionVariants=[
+            {
+                "VariantName": variant,
+                "ModelName": model,
+                "InstanceType": instance_type,
+                "InitialInstanceCount": count,
+            }
+        ],
+        **fields,
+    )
+    return name
+
+
+def serverless_config(
+    emulator: Emulator,
+    name: str,
+    model: str,
+    *,
+    memory: int = 2048,
+    max_concurrency: int = 5,
+    provisioned: int | None = None,
+    variant: str = "AllTraffic",
+) -> str:
+    serverless: dict[str, int] = {"MemorySizeInMB": memory, "MaxConcurrency": max_concurrency}
+    if provisioned is not None:
+        serverless["ProvisionedConcurrency"] = provisioned
+    emulator.sagemaker.create_endpoint_config(
+        EndpointConfigName=name,
+        ProductionVariants=[
+            {"VariantName": variant, "ModelName": model, "ServerlessConfig": serverless}
+        ],
+    )
+    return name
+
+
+def endpoint_on(emulator: Emulator, endpoint: str, config: str) -> dict[str, Any]:
+    """Create the endpoint on `config` and wait until it is InService."""
+    emulator.sagemaker.create_endpoint(EndpointName=endpoint, EndpointConfigName=config)
+    wait_status(emulator, endpoint, "InService")
+    described: dict[str, Any] = emulator.sagemaker.describe_endpoint(EndpointName=endpoint)
+    return described
+
+
+def bucket(emulator: Emulator, name: str) -> str:
+    emulator.s3.create_bucket(Bucket=name)
+    return name
+
+
+def s3_keys(emulator: Emulator, bucket_name: str, prefix: str = "") -> list[str]:
+    listed = emulator.s3.list_objects_v2(Bucket=bucket_name, Prefix=prefix)
+    return sorted(item["Key"] for item in listed.get("Contents", []))
+
+
+def wait_keys(
+    emulator: Emulator, bucket_name: str, prefix: str = "", count: int = 1, timeout: float = 15
+) -> list[str]:
+    """The keys under `prefix` once there are at least `count` of them."""
+    return eventually(
+        lambda: keys if len(keys := s3_keys(emulator, bucket_name, prefix)) >= count else None,
+        f"{count} object(s) under s3://{bucket_name}/{prefix}",
+        timeout,
+    )
+
+
+def s3_text(emulator: Emulator, uri: str) -> str:
+    bucket_name, _, key = uri.removeprefix("s3://").partition("/")
+    body: bytes = emulator.s3.get_object(Bucket=bucket_name, Key=key)["Body"].read()
+    return body.decode()
+
+
+def error_of(caught: Any) -> tuple[str, str]:
+    """(code, message) of a pytest.raises(ClientError) result."""
+    error = caught.value.response["Error"]
+    return error["Code"], error["Message"]

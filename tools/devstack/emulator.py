@@ -163,6 +163,17 @@ class EmulatorControl:
             "POST", "faults/endpoint-update", {"endpointName": endpoint, "failureReason": reason}
         )
 
+    def fail_next_async_invocation(
+        self, endpoint: str | None = None, reason: str | None = None, count: int = 1
+    ) -> None:
+        """The next `count` InvokeEndpointAsync requests (of that endpoint, or any) fail:
+        their failure object and error notification are written instead of a result."""
+        self.request(
+            "POST",
+            "faults/async-inference",
+            {"endpointName": endpoint, "failureReason": reason, "count": count},
+        )
+
     def set_package_status(self, arn: str, status: str) -> None:
         self.request("PUT", "model-packages/status", {"modelPackageArn": arn, "status": status})
 
