@@ -34,6 +34,8 @@ T1 = datetime(2026, 11, 1, 12, 5, tzinfo=UTC)
 
 
 def spec_dict(**overrides: Any) -> dict[str, Any]:
+    """The base spec with `overrides`; a nested mapping merges, and a None inside it removes
+    that field (e.g. endpoint={"instanceType": None, "serverless": {...}})."""
     base: dict[str, Any] = {
         "modelPackageGroupName": GROUP,
         "executionRoleArn": ROLE,
@@ -41,7 +43,8 @@ def spec_dict(**overrides: Any) -> dict[str, Any]:
     }
     for key, value in overrides.items():
         if isinstance(value, Mapping) and isinstance(base.get(key), dict):
-            base[key] = {**base[key], **value}
+            merged = {**base[key], **value}
+            base[key] = {k: v for k, v in merged.items() if v is not None}
         else:
             base[key] = value
     return base

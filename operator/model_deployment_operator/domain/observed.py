@@ -80,6 +80,8 @@ class DeployedConfig:
     instance_type: str | None
     initial_instance_count: int | None
     model_package_arn: str | None
+    serverless: bool = False
+    async_inference: bool = False
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ class Reason(StrEnum):
     UPDATE_FAILED = "UpdateFailed"
     ENDPOINT_FAILED = "EndpointFailed"
     ENDPOINT_NAME_CONFLICT = "EndpointNameConflict"
+    ENDPOINT_CHANGE_NOT_SUPPORTED = "EndpointChangeNotSupported"
     ACCESS_DENIED = "AccessDenied"
     INVALID_SPEC = "InvalidSpec"
     SAGEMAKER_REJECTED = "SageMakerRejectedRequest"

@@ -225,6 +225,8 @@ class SageMakerGateway:
             instance_type=first.get("InstanceType"),
             initial_instance_count=first.get("InitialInstanceCount"),
             model_package_arn=self._model_package_of(model_name) if model_name else None,
+            serverless="ServerlessConfig" in first,
+            async_inference="AsyncInferenceConfig" in response,
         )
 
     def _model_package_of(self, model_name: str) -> str | None:

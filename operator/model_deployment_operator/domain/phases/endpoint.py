@@ -28,6 +28,7 @@ from model_deployment_operator.domain.observed import (
 )
 from model_deployment_operator.domain.phases.garbage import plan_garbage_collection
 from model_deployment_operator.domain.phases.scaling import plan_scaling, target_blocking_update
+from model_deployment_operator.domain.phases.transitions import refused_change
 from model_deployment_operator.domain.plan import Memory, Observation, Plan
 from model_deployment_operator.domain.reasons import Reason
 from model_deployment_operator.domain.status import HistoryEntry, Trigger
@@ -183,6 +184,21 @@ def _plan_update(
                 f"(config {target.config_name}) failed and SageMaker kept {serving} (config "
                 f"{endpoint.config_name}): {failed.message}. The update is not retried until "
                 "the desired state changes",
+            ),
+            target,
+        )
+    refused = refused_change(observation.live_config, target)
+    if refused is not None:
+        return Plan(
+            (),
+            blocked(
+                Reason.ENDPOINT_CHANGE_NOT_SUPPORTED,
+                f"Endpoint {endpoint.name} keeps serving {serving} (config "
+                f"{endpoint.config_name}): the spec asks for config {target.config_name}, but "
+                f"{refused.change} ({refused.source}). To make this change, deploy it to a new "
+                "endpoint (a new ModelDeployment, or this one re-created, with another "
+                "spec.endpoint.name) and delete this one; or set spec.endpoint back to the "
+                "live hosting shape",
             ),
             target,
         )
