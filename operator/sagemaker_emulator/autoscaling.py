@@ -330,13 +330,6 @@ def put_scaling_policy(call: Call, params: Params) -> Result:
     name = params["PolicyName"]
     key = (name, target.resource_id, target.dimension)
     existing = partition.scaling_policies.get(key)
-    if existing is not None and existing.policy_type != policy_type:
-        # A policy's type is fixed: AWS replaces its configuration, not its kind (the
-        # wording is the emulator's).
-        raise validation_error(
-            f"Scaling policy {name} is a {existing.policy_type} policy; delete it to create a "
-            f"{policy_type} policy of that name."
-        )
     region, account = partition.region, partition.account_id
     arn = (
         existing.arn
