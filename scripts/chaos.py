@@ -105,6 +105,11 @@ def clock(seconds: float) -> str:
     return f"{minutes}m{secs:02d}s" if minutes else f"{seconds:.1f}s"
 
 
+def scaling_resource(endpoint: str) -> str:
+    """Application Auto Scaling's resource id of an endpoint's variant."""
+    return f"endpoint/{endpoint}/variant/{VARIANT}"
+
+
 def wait_until(probe: Callable[[], T | None], timeout: float, interval: float = 0.5) -> T | None:
     deadline = time.monotonic() + timeout
     while True:
@@ -204,6 +209,7 @@ class Chaos:
         self.stats = Stats()
         self.transient: list[Violation] = []  # duplicates seen during the rounds
         self.immutable: dict[tuple[str, str], Entry] = {}  # configs and models already read
+        self.last_counts: dict[str, int] = {}  # what the last check found in SageMaker
         self.foreign_before: dict[str, Any] = {}
         self.lookalike = ""
         # Every restart imports the operator afresh: from a copy taken now, so that edits to
@@ -327,7 +333,7 @@ class Chaos:
         )
         if not in_service:
             raise RuntimeError(f"{FOREIGN_ENDPOINT} never became InService")
-        resource = naming.scaling_resource_id(FOREIGN_ENDPOINT, VARIANT)
+        resource = scaling_resource(FOREIGN_ENDPOINT)
         self.autoscaling.register_scalable_target(
             ServiceNamespace="sagemaker",
             ResourceId=resource,
@@ -365,7 +371,7 @@ class Chaos:
             return read(lambda: self.sagemaker.list_tags(ResourceArn=arn_of())["Tags"])
 
         sm = self.sagemaker
-        resource = naming.scaling_resource_id(FOREIGN_ENDPOINT, VARIANT)
+        resource = scaling_resource(FOREIGN_ENDPOINT)
         return {
             f"endpoint {FOREIGN_ENDPOINT}": read(
                 lambda: sm.describe_endpoint(EndpointName=FOREIGN_ENDPOINT)
@@ -639,6 +645,12 @@ class Chaos:
 
     def check(self, cache: dict[tuple[str, str], Entry] | None = None) -> list[Violation]:
         inventory = Inventory.read(self.sagemaker, self.autoscaling, cache)
+        self.last_counts = {
+            "endpoints": len(inventory.endpoints),
+            "configs": len(inventory.configs),
+            "models": len(inventory.models),
+            "scalable targets": len(inventory.targets),
+        }
         registry = self.registry_state()
         resources = self._resources()
         violations: list[Violation] = []
@@ -733,7 +745,7 @@ class Chaos:
                 problems.append(
                     f"invoke-endpoint served {served}, expected ({spec.group}, {expected})"
                 )
-        resource = naming.scaling_resource_id(spec.endpoint, VARIANT)
+        resource = scaling_resource(spec.endpoint)
         target = inventory.targets.get(resource)
         policies = inventory.policies.get(resource, [])
         if spec.autoscaling is None and target is not None:
@@ -746,9 +758,17 @@ class Chaos:
                     f"scalable target {target['MinCapacity']}-{target['MaxCapacity']}, the spec "
                     f"says {spec.autoscaling[0]}-{spec.autoscaling[1]}"
                 )
-            wanted_policy = naming.scaling_policy_name(spec.endpoint, VARIANT)
-            if [p["PolicyName"] for p in policies] != [wanted_policy]:
-                problems.append(f"scaling policies {[p['PolicyName'] for p in policies]}")
+            tracking = [p.get("TargetTrackingScalingPolicyConfiguration") or {} for p in policies]
+            wanted = {
+                "TargetValue": 70.0,
+                "ScaleInCooldown": 300,
+                "ScaleOutCooldown": 60,
+                "PredefinedMetricSpecification": {
+                    "PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"
+                },
+            }
+            if len(tracking) != 1 or any(tracking[0].get(k) != v for k, v in wanted.items()):
+                problems.append(f"scaling policies on {resource}: {tracking}, wanted [{wanted}]")
         return problems
 
     def _check_deleted(
@@ -1050,6 +1070,11 @@ def summary(
         "stuckDeletions": categories["stuck-deletion"],
         "retainedBroken": categories["retained"],
         "foreignTouched": categories["foreign"],
+        "foreignChecked": len(chaos.foreign_before),
+        "retainedChecked": len(
+            [i for i in chaos.incarnations if i.deleted and i.had_endpoint and not i.adopted_by]
+        ),
+        "sageMakerObjects": chaos.last_counts,
         "violations": [str(v) for v in violations],
         "wallSeconds": round(wall, 1),
     }
@@ -1058,6 +1083,7 @@ def summary(
 def print_summary(report: dict[str, Any], converge_timeout: float) -> None:
     heading("Chaos summary")
     ops = ", ".join(f"{k} {n}" for k, n in report["operations"].items())
+    objects = ", ".join(f"{n} {kind}" for kind, n in report["sageMakerObjects"].items())
     rows = [
         ("seed", f"{report['seed']} (plan {report['plan']})"),
         ("rounds", f"{report['rounds']} ({sum(report['operations'].values())} operations: {ops})"),
@@ -1086,10 +1112,16 @@ def print_summary(report: dict[str, Any], converge_timeout: float) -> None:
             "deletions",
             f"{report['deleted']} ModelDeployments deleted ({report['stuckDeletions']} stuck)",
         ),
-        ("duplicates", str(report["duplicates"])),
-        ("leaks", str(report["leaks"])),
-        ("retained endpoints broken", str(report["retainedBroken"])),
-        ("foreign objects touched", str(report["foreignTouched"])),
+        ("duplicates", f"{report['duplicates']} (looked for at the end and every round)"),
+        ("leaks", f"{report['leaks']} (in SageMaker at the end: {objects})"),
+        (
+            "retained endpoints broken",
+            f"{report['retainedBroken']} of {report['retainedChecked']} left by Retain deletions",
+        ),
+        (
+            "foreign objects touched",
+            f"{report['foreignTouched']} of {report['foreignChecked']} compared",
+        ),
         ("wall time", clock(report["wallSeconds"])),
     ]
     width = max(len(k) for k, _ in rows)
