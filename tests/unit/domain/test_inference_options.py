@@ -215,7 +215,7 @@ def plan_change(live: DeployedConfig, **spec: Any) -> tuple[type[Any], ...] | Re
         ),
         pytest.param(live_config_of(serverless=True), {}, True, id="serverless-to-instance"),
         pytest.param(live_config_of(asynchronous=True), {}, False, id="remove-async"),
-        pytest.param(live_config_of(), {"endpoint": {"async": ASYNC}}, True, id="add-async"),
+        pytest.param(live_config_of(), {"endpoint": {"async": ASYNC}}, False, id="add-async"),
         pytest.param(
             live_config_of(asynchronous=True), {"endpoint": {"async": ASYNC}}, True, id="async"
         ),

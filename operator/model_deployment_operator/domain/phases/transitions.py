@@ -33,6 +33,10 @@ def _removes_async(live: DeployedConfig, target: Target) -> bool:
     return live.async_inference and target.config.async_inference is None
 
 
+def _adds_async(live: DeployedConfig, target: Target) -> bool:
+    return not live.async_inference and target.config.async_inference is not None
+
+
 RULES = (
     _Rule(
         _instance_to_serverless,
@@ -48,6 +52,14 @@ RULES = (
             "asynchronous inference cannot be removed from an endpoint",
             "UpdateEndpoint answers 'The AsyncInferenceConfig parameter cannot be removed "
             "from this endpoint'",
+        ),
+    ),
+    _Rule(
+        _adds_async,
+        RefusedChange(
+            "a real-time endpoint cannot become asynchronous",
+            "AWS documents no way to add AsyncInferenceConfig to a live real-time endpoint; "
+            "the project treats it as refused, as it does removing it (docs/emulator.md)",
         ),
     ),
 )
