@@ -3,8 +3,9 @@
 Starts a local kube-apiserver + etcd, the SageMaker emulator and the operator (under its own
 RBAC, reaching "AWS" only through AWS_ENDPOINT_URL), then walks through what a platform team
 sees: a ModelDeployment waiting for an approval, the first approved version deployed and
-serving, a newer approval rolled out, a rejection rolled back, and deletion. Everything it
-started is stopped at the end, also on Ctrl-C or failure.
+serving, a newer approval rolled out, a rejection rolled back; then, in a second act, the
+same model deployed serverless with its provisioned concurrency autoscaled; and deletion.
+Everything it started is stopped at the end, also on Ctrl-C or failure.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ NAMESPACE = "ml-prod"
 NAME = "fraud-detector"
 GROUP = "fraud-detector"
 ENDPOINT = f"{NAMESPACE}-{NAME}"
+SERVERLESS = "fraud-detector-serverless-warm"
+SERVERLESS_SAMPLE = REPO / "manifests" / "samples" / "serverless-provisioned-autoscaled.yaml"
 STARTED = time.monotonic()
 
 
@@ -68,12 +71,12 @@ class Demo:
         self.registry = registry
         self.runtime = runtime
 
-    def resource(self) -> dict[str, Any]:
-        found: dict[str, Any] = self.admin.json("get", "mdep", NAME, "-n", NAMESPACE)
+    def resource(self, name: str = NAME) -> dict[str, Any]:
+        found: dict[str, Any] = self.admin.json("get", "mdep", name, "-n", NAMESPACE)
         return found
 
-    def condition(self, kind: str) -> dict[str, Any] | None:
-        status = self.resource().get("status") or {}
+    def condition(self, kind: str, name: str = NAME) -> dict[str, Any] | None:
+        status = self.resource(name).get("status") or {}
         return next((c for c in status.get("conditions", []) if c["type"] == kind), None)
 
     def wait_reason(self, kind: str, reason: str) -> dict[str, Any]:
@@ -85,12 +88,13 @@ class Demo:
         say(f"{kind}: {reason} - {found['message']}")
         return found
 
-    def wait_serving(self, version: int) -> None:
+    def wait_serving(self, version: int, name: str = NAME) -> dict[str, Any]:
         previous_reason = ""
+        endpoint = f"{NAMESPACE}-{name}"
 
         def probe() -> bool:
             nonlocal previous_reason
-            ready = self.condition("Ready")
+            ready = self.condition("Ready", name)
             if ready is not None and ready["reason"] != previous_reason:
                 previous_reason = ready["reason"]
                 say(f"Ready={ready['status']} {ready['reason']}: {ready['message']}")
@@ -98,17 +102,19 @@ class Demo:
                 return False
             # Until the operator's next poll, a status from before a change still reads
             # Deployed; wait until it names the version the endpoint serves.
-            live = ((self.resource().get("status") or {}).get("modelPackage") or {}).get("version")
+            status = self.resource(name).get("status") or {}
+            live = (status.get("modelPackage") or {}).get("version")
             if live != version:
                 return False
-            return bool(invoke(self.runtime, ENDPOINT).get("modelPackageVersion") == version)
+            return bool(invoke(self.runtime, endpoint).get("modelPackageVersion") == version)
 
-        wait_for(probe, f"version {version} serving")
-        answer = invoke(self.runtime, ENDPOINT)
+        wait_for(probe, f"{name} serving version {version}")
+        answer = invoke(self.runtime, endpoint)
         say(
-            f"invoke-endpoint {ENDPOINT} answered from version {answer['modelPackageVersion']} "
+            f"invoke-endpoint {endpoint} answered from version {answer['modelPackageVersion']} "
             f"(model {answer.get('modelName')}, config {answer.get('endpointConfigName')})"
         )
+        return answer
 
     def get(self) -> None:
         show(self.admin("get", "mdep", "-n", NAMESPACE, "-o", "wide"))
@@ -161,6 +167,56 @@ def local_stack(work: Path, keep_logs: bool) -> Iterator[tuple[Kubectl, Emulator
             say(f"logs kept in {work}")
 
 
+def act_two(admin: Kubectl, demo: Demo, autoscaling: Any) -> None:
+    """The same model package group, deployed serverless with autoscaled provisioned
+    concurrency: another hosting option, another scaling dimension and metric."""
+    admin("apply", "-n", NAMESPACE, "-f", str(SERVERLESS_SAMPLE))
+    say(f"applied {SERVERLESS_SAMPLE.relative_to(REPO)}")
+    answer = demo.wait_serving(1, SERVERLESS)
+    compute = answer.get("compute") or {}
+    say(f"served by {compute.get('kind')} compute: {json.dumps(compute, sort_keys=True)}")
+    demo.get()
+    resource_id = f"endpoint/{NAMESPACE}-{SERVERLESS}/variant/AllTraffic"
+
+    def scalable_target() -> dict[str, Any] | None:
+        found = autoscaling.describe_scalable_targets(
+            ServiceNamespace="sagemaker", ResourceIds=[resource_id]
+        )["ScalableTargets"]
+        return dict(found[0]) if found else None
+
+    target = wait_for(scalable_target, "the serverless scalable target")
+    policies = autoscaling.describe_scaling_policies(
+        ServiceNamespace="sagemaker", ResourceId=resource_id
+    )["ScalingPolicies"]
+    say(
+        f"scalable target {resource_id}: {target['ScalableDimension']} "
+        f"{target['MinCapacity']}-{target['MaxCapacity']}; policies: "
+        + ", ".join(
+            f"{p['PolicyName']} on "
+            + p["TargetTrackingScalingPolicyConfiguration"]["PredefinedMetricSpecification"][
+                "PredefinedMetricType"
+            ]
+            for p in policies
+        )
+    )
+
+
+def delete_all(admin: Kubectl, emulator: EmulatorProcess, sagemaker: Any, autoscaling: Any) -> None:
+    """Delete both ModelDeployments and show that nothing they owned is left."""
+    admin("delete", "mdep", NAME, SERVERLESS, "-n", NAMESPACE, "--timeout=120s")
+    endpoints = sagemaker.list_endpoints()["Endpoints"]
+    configs = sagemaker.list_endpoint_configs()["EndpointConfigs"]
+    models = sagemaker.list_models()["Models"]
+    targets = autoscaling.describe_scalable_targets(ServiceNamespace="sagemaker")
+    say(
+        f"deleted; SageMaker now has {len(endpoints)} endpoints, {len(configs)} endpoint "
+        f"configs, {len(models)} models and {len(targets['ScalableTargets'])} scalable "
+        "targets"
+    )
+    calls = emulator.control.calls()
+    say("SageMaker calls made during the demo: " + json.dumps(dict(sorted(calls.items()))))
+
+
 def run(work: Path, keep_logs: bool) -> None:
     with (
         local_stack(work, keep_logs) as (admin, emulator, operator_kubeconfig),
@@ -174,6 +230,9 @@ def run(work: Path, keep_logs: bool) -> None:
         config = Config(retries={"mode": "standard", "max_attempts": 5})
         sagemaker = session.client("sagemaker", endpoint_url=emulator.url, config=config)
         runtime = session.client("sagemaker-runtime", endpoint_url=emulator.url, config=config)
+        autoscaling = session.client(
+            "application-autoscaling", endpoint_url=emulator.url, config=config
+        )
         sqs = session.client("sqs", endpoint_url=emulator.url, config=config)
         registry = ModelRegistry(sagemaker)
         queue = sqs.create_queue(QueueName="model-registry-events")["QueueUrl"]
@@ -243,18 +302,12 @@ def run(work: Path, keep_logs: bool) -> None:
             )
         )
 
-        step(9, "Delete the ModelDeployment (deletionPolicy: Delete)")
-        admin("delete", "mdep", NAME, "-n", NAMESPACE, "--timeout=120s")
-        endpoints = sagemaker.list_endpoints()["Endpoints"]
-        configs = sagemaker.list_endpoint_configs()["EndpointConfigs"]
-        models = sagemaker.list_models()["Models"]
-        say(
-            f"deleted; SageMaker now has {len(endpoints)} endpoints, {len(configs)} endpoint "
-            f"configs and {len(models)} models"
-        )
-        calls = emulator.control.calls()
-        say("SageMaker calls made during the demo: " + json.dumps(dict(sorted(calls.items()))))
-        step(10, "Clean up: stopping the operator, the emulator and the API server")
+        step(9, "Act two: the same model serverless, its provisioned concurrency autoscaled")
+        act_two(admin, demo, autoscaling)
+
+        step(10, "Delete both ModelDeployments (deletionPolicy: Delete)")
+        delete_all(admin, emulator, sagemaker, autoscaling)
+        step(11, "Clean up: stopping the operator, the emulator and the API server")
 
 
 def main() -> int:
