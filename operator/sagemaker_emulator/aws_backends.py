@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any, cast
 
 from sagemaker_emulator.arns import aws_partition
@@ -66,6 +67,37 @@ def s3_object(account_id: str, region: str, location: S3Location) -> bytes | Non
     except MissingBucket:
         return None
     return None if key is None else bytes(key.value)
+
+
+@dataclass(frozen=True)
+class S3Artifact:
+    """An S3 object as read at one moment: what a multi-model endpoint downloads."""
+
+    location: S3Location
+    body: bytes
+    etag: str  # quoted, as S3 returns it
+    version_id: str | None  # None unless the bucket is versioned
+    last_modified: float
+
+
+def s3_artifact(account_id: str, region: str, location: S3Location) -> S3Artifact | None:
+    """The object with its ETag and version, or None when the bucket or key is missing."""
+    from moto.s3.exceptions import MissingBucket  # noqa: PLC0415
+
+    try:
+        key = _s3_backend(account_id, region).get_object(location.bucket, location.key)
+    except MissingBucket:
+        return None
+    if key is None:
+        return None
+    version = str(key.version_id) if key.version_id not in (None, "null") else None
+    return S3Artifact(
+        location=location,
+        body=bytes(key.value),
+        etag=str(key.etag),
+        version_id=version,
+        last_modified=key.last_modified.replace(tzinfo=UTC).timestamp(),
+    )
 
 
 def s3_bucket_exists(account_id: str, region: str, bucket: str) -> bool:

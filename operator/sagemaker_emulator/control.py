@@ -70,6 +70,7 @@ class ControlApi:
             ("POST", "faults/endpoint-create"): self._fail_next_create,
             ("POST", "faults/endpoint-update"): self._fail_next_update,
             ("POST", "faults/async-inference"): self._fail_next_async_invocation,
+            ("POST", "multi-model/unload"): self._unload_models,
         }
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -220,3 +221,29 @@ class ControlApi:
             for _ in range(count):
                 self._state.endpoint_faults.fail_next_async_invocation(failure)
         return self._describe_faults({})
+
+    # ------------------------------------------------------------------ multi-model
+
+    def _unload_models(self, payload: Payload) -> Payload:
+        """Unload a multi-model endpoint's target model (or all of them) from every
+        instance's memory, as SageMaker does under memory pressure; with ``fromStorage``
+        delete it from the instances' storage volumes too, so the next request downloads
+        the object again."""
+        name = payload["endpointName"]
+        target = payload.get("targetModel")
+        from_storage = payload.get("fromStorage", False)
+        if not isinstance(from_storage, bool):
+            raise ControlError("'fromStorage' must be true or false")
+        with self._state.lock:
+            now = self._state.clock.now()
+            endpoints = [
+                endpoint
+                for partition in self._state.partitions()
+                if (endpoint := partition.endpoint(name, now)) is not None
+            ]
+            if not endpoints:
+                raise ControlError(f"No endpoint {name}", 404)
+            unloaded = sum(
+                e.model_cache.unload(target, from_storage=from_storage) for e in endpoints
+            )
+        return {"endpointName": name, "unloaded": unloaded}

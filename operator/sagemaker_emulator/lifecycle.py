@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from sagemaker_emulator.errors import AwsError, validation_error
+from sagemaker_emulator.multi_model import ModelCache
 from sagemaker_emulator.records import Json, ServedModel
 from sagemaker_emulator.routing import WeightedRoundRobin
 
@@ -180,6 +181,8 @@ class Endpoint:
         self.router = WeightedRoundRobin()
         # Invocations seen per variant, for data capture's deterministic sampling.
         self.capture_counters: dict[str, int] = {}
+        # What the fleet's instances have loaded, for multi-model endpoints.
+        self.model_cache = ModelCache()
         self.pending: PendingChange | None = PendingChange(
             ChangeKind.CREATE, now, completes_at, config_name, tuple(variants), failure_reason
         )
@@ -215,8 +218,15 @@ class Endpoint:
             self.failure_reason = None
             if change.features is not None:
                 self.features = change.features
+            # A new fleet: its instances have loaded nothing yet.
+            self.model_cache = ModelCache()
         self.variants = tuple(v.settled() for v in change.variants)
+        self._resize_caches()
         return False
+
+    def _resize_caches(self) -> None:
+        for variant in self.variants:
+            self.model_cache.resize(variant.name, variant.current_count or 0)
 
     # ------------------------------------------------------------------ guards
 
@@ -281,6 +291,7 @@ class Endpoint:
     def set_variants(self, variants: Sequence[LiveVariant]) -> None:
         """Replace the live variants without a status change (autoscaling range clamps)."""
         self.variants = tuple(variants)
+        self._resize_caches()
         if self.pending is not None and self.pending.kind is ChangeKind.CAPACITY:
             self.pending = replace(self.pending, variants=self.variants)
 

@@ -80,6 +80,7 @@ def _expand_container(call: Call, container: dict[str, Any]) -> list[ServedConta
         raise validation_error(
             "A container in MultiModel mode needs ModelDataUrl: the S3 prefix of its models."
         )
+    caching = (container.get("MultiModelConfig") or {}).get("ModelCacheSetting") != "Disabled"
     package_ref = container.get("ModelPackageName")
     if package_ref is None:
         if not container.get("Image"):
@@ -91,6 +92,7 @@ def _expand_container(call: Call, container: dict[str, Any]) -> list[ServedConta
                 model_data_url=container.get("ModelDataUrl"),
                 environment=environment,
                 mode=mode,
+                model_caching=caching,
             )
         ]
     _, package = resolve_package(call, package_ref)
@@ -106,6 +108,7 @@ def _expand_container(call: Call, container: dict[str, Any]) -> list[ServedConta
             # The package's environment, overridden by the one CreateModel gives.
             environment={**(definition.get("Environment") or {}), **environment},
             mode=mode,
+            model_caching=caching,
             package_arn=package.arn,
             package_group=package.group_name,
             package_version=package.version,

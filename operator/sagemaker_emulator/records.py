@@ -64,6 +64,8 @@ class ServedContainer:
     package_arn: str | None = None
     package_group: str | None = None
     package_version: int | None = None
+    # MultiModelConfig.ModelCacheSetting: Enabled (the default) or Disabled.
+    model_caching: bool = True
 
     def to_json(self) -> Json:
         result: Json = {"containerHostname": self.hostname, "image": self.image}

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sagemaker_emulator.aws_backends import parse_s3_uri, s3_object
+from sagemaker_emulator.aws_backends import S3Artifact, parse_s3_uri, s3_artifact
 from sagemaker_emulator.context import Call
 from sagemaker_emulator.data_capture import Payload, plan_capture
 from sagemaker_emulator.errors import AwsError
@@ -92,14 +92,19 @@ def _containers_invoked(
 
 
 def _target_model(
-    call: Call, endpoint: Endpoint, served: ServedModel, target_model: str | None, request_id: str
+    call: Call,
+    endpoint: Endpoint,
+    variant: LiveVariant,
+    target_model: str | None,
+    request_id: str,
 ) -> Json:
     """Multi-model endpoints load TargetModel from the container's S3 prefix
-    ("Invoke a multi-model endpoint", developer guide). The refusals of a header on a
+    ("Invoke a multi-model endpoint", developer guide) on an instance of the variant, which
+    keeps serving what it downloaded (multi_model.py). The refusals of a header on a
     single-model endpoint and of a missing header are AWS's observed wording
     (aws/amazon-sagemaker-examples#1026, aws/sagemaker-tensorflow-serving-container#166);
     the missing-artifact message follows AWS's model-download failures."""
-    container = served.multi_model
+    container = variant.served.multi_model
     if container is None:
         if target_model is not None:
             raise runtime_error(
@@ -111,15 +116,34 @@ def _target_model(
         raise runtime_error(f"Request {request_id} is missing a target model header.")
     prefix = parse_s3_uri(container.model_data_url or "")
     location = prefix.child(target_model) if prefix is not None else None
-    if location is None or s3_object(call.account_id, call.region, location) is None:
-        bucket = location.bucket if location is not None else ""
-        key = location.key if location is not None else target_model
-        raise runtime_error(
-            f"Failed to download model data (bucket: {bucket}, key: {key}). Please ensure "
-            "that there is an object located at the URL and that the role passed to "
-            "CreateModel has permissions to download the object."
+
+    def download() -> S3Artifact:
+        artifact = (
+            s3_artifact(call.account_id, call.region, location) if location is not None else None
         )
-    return {"targetModel": target_model, "targetModelDataUrl": location.uri}
+        if artifact is None:
+            bucket = location.bucket if location is not None else ""
+            key = location.key if location is not None else target_model
+            raise runtime_error(
+                f"Failed to download model data (bucket: {bucket}, key: {key}). Please ensure "
+                "that there is an object located at the URL and that the role passed to "
+                "CreateModel has permissions to download the object."
+            )
+        return artifact
+
+    artifact = endpoint.model_cache.serve(
+        variant.name,
+        variant.current_count or 1,
+        target_model,
+        caching=container.model_caching,
+        now=call.now,
+        download=download,
+    )
+    return {
+        "targetModel": target_model,
+        "targetModelDataUrl": f"s3://{artifact['bucket']}/{artifact['key']}",
+        "targetModelArtifact": artifact,
+    }
 
 
 def _compute(variant: LiveVariant) -> Json:
@@ -151,7 +175,7 @@ def answer(
     """What served the request, after the checks the runtime makes before serving it."""
     served = variant.served
     containers = _containers_invoked(endpoint, served, headers.get(TARGET_CONTAINER))
-    target = _target_model(call, endpoint, served, headers.get(TARGET_MODEL), request_id)
+    target = _target_model(call, endpoint, variant, headers.get(TARGET_MODEL), request_id)
     package = served.package
     result: Json = {
         "endpointName": endpoint.name,

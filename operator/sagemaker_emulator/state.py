@@ -153,6 +153,10 @@ class EmulatorState:
             partition = self._partitions[key] = Partition(account_id, region)
         return partition
 
+    def partitions(self) -> list[Partition]:
+        """Every account and region that holds objects, for the control API."""
+        return list(self._partitions.values())
+
     def next_sequence(self) -> int:
         """A global creation counter: a tie-breaker for objects created in the same instant."""
         return next(self._sequence)

@@ -174,6 +174,20 @@ class EmulatorControl:
             {"endpointName": endpoint, "failureReason": reason, "count": count},
         )
 
+    def unload_multi_model(
+        self, endpoint: str, target_model: str | None = None, *, from_storage: bool = False
+    ) -> int:
+        """Unload a multi-model endpoint's target model (or every model) from its instances'
+        memory, as SageMaker does under memory pressure; `from_storage` also deletes it
+        from their storage volumes, so the next request downloads the object again.
+        Returns how many loaded copies were dropped."""
+        answer = self.request(
+            "POST",
+            "multi-model/unload",
+            {"endpointName": endpoint, "targetModel": target_model, "fromStorage": from_storage},
+        )
+        return int(answer["unloaded"])
+
     def set_package_status(self, arn: str, status: str) -> None:
         self.request("PUT", "model-packages/status", {"modelPackageArn": arn, "status": status})
 
