@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import boto3
@@ -22,12 +23,15 @@ from model_deployment_operator.domain.naming import DeploymentRef, default_endpo
 
 if TYPE_CHECKING:
     from mypy_boto3_application_autoscaling import ApplicationAutoScalingClient
+    from mypy_boto3_cloudwatch import CloudWatchClient
     from mypy_boto3_sagemaker import SageMakerClient
     from mypy_boto3_sagemaker_runtime import SageMakerRuntimeClient
+    from mypy_boto3_sqs import SQSClient
 
 T = TypeVar("T")
 GROUP = "fraud-detector"
 ROLE = "arn:aws:iam::123456789012:role/SageMakerExecution"
+DEFAULT_SERVICES = ("sagemaker", "sagemaker-runtime", "application-autoscaling")
 
 
 def wait_for(
@@ -42,6 +46,14 @@ def wait_for(
             return last
         time.sleep(interval)
     pytest.fail(f"Timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+@dataclass(frozen=True)
+class Whole:
+    """A spec value that replaces the manifest's default instead of being merged into it:
+    `stack.apply("x", endpoint=Whole({"serverless": {...}}))` has no instanceType."""
+
+    value: dict[str, Any]
 
 
 @dataclass
@@ -66,7 +78,9 @@ class Stack:
             "deletionPolicy": "Delete",
         }
         for key, value in spec.items():
-            if isinstance(value, dict) and isinstance(base.get(key), dict):
+            if isinstance(value, Whole):
+                base[key] = value.value
+            elif isinstance(value, dict) and isinstance(base.get(key), dict):
                 base[key] = {**base[key], **value}
             else:
                 base[key] = value
@@ -159,15 +173,65 @@ class Stack:
     def models(self) -> list[str]:
         return [m["ModelName"] for m in self.sagemaker.list_models()["Models"]]
 
+    # The services SageMaker itself writes to, served by moto on the emulator's port.
+    @cached_property
+    def s3(self) -> Any:
+        return clients(self.emulator.url, ("s3",))["s3"]
 
-def clients(url: str) -> dict[str, Any]:
+    @cached_property
+    def sns(self) -> Any:
+        return clients(self.emulator.url, ("sns",))["sns"]
+
+    @cached_property
+    def sqs(self) -> SQSClient:
+        client: SQSClient = clients(self.emulator.url, ("sqs",))["sqs"]
+        return client
+
+    @cached_property
+    def cloudwatch(self) -> CloudWatchClient:
+        client: CloudWatchClient = clients(self.emulator.url, ("cloudwatch",))["cloudwatch"]
+        return client
+
+    def assert_nothing_duplicated(self, name: str, timeout: float = 30) -> None:
+        """One endpoint, and (once garbage collection has run) only the configs and models
+        of the live deployment and of the previous one, which is kept for a rollback."""
+        assert self.endpoints() == [self.endpoint_name(name)]
+
+        def within_current_and_previous() -> bool:
+            status = self.get(name).get("status") or {}
+            target = status.get("target") or {}
+            keep_configs = {target.get("endpointConfigName")}
+            keep_models = {target.get("modelName")}
+            previous = next(
+                (
+                    h
+                    for h in status.get("history", [])
+                    if h["outcome"] == "Succeeded"
+                    and h["endpointConfigName"] != target.get("endpointConfigName")
+                ),
+                None,
+            )
+            if previous is not None:
+                keep_configs.add(previous["endpointConfigName"])
+                keep_models.add(previous.get("modelName"))
+            configs, models = set(self.endpoint_configs()), set(self.models())
+            live = target.get("endpointConfigName") in configs and target.get("modelName") in models
+            return live and configs <= keep_configs and models <= keep_models
+
+        wait_for(
+            within_current_and_previous,
+            timeout=timeout,
+            what=f"only the current and previous configs and models of {name}",
+        )
+
+
+def clients(url: str, services: tuple[str, ...] = DEFAULT_SERVICES) -> dict[str, Any]:
     config = Config(retries={"mode": "standard", "max_attempts": 10})
     session = boto3.session.Session(
         aws_access_key_id=FAKE_AWS_ENVIRONMENT["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=FAKE_AWS_ENVIRONMENT["AWS_SECRET_ACCESS_KEY"],
         region_name=FAKE_AWS_ENVIRONMENT["AWS_REGION"],
     )
-    return {
-        name: session.client(name, endpoint_url=url, config=config)
-        for name in ("sagemaker", "sagemaker-runtime", "application-autoscaling")
-    }
+    # Any service name, not only those boto3-stubs types: the callers annotate what they get.
+    client: Callable[..., Any] = session.client
+    return {name: client(name, endpoint_url=url, config=config) for name in services}
