@@ -80,7 +80,9 @@ class OperatorSettings(BaseSettings):
         description="What a namespace without a role annotation gets: the operator's own "
         "role, or Refuse (Stalled TenantRoleMissing).",
     )
-    tenant_session_seconds: int = Field(default=3600, ge=900, le=43200)
+    # At least twice the 15 minutes botocore renews a session before it expires: shorter
+    # sessions would be renewed on nearly every call.
+    tenant_session_seconds: int = Field(default=3600, ge=1800, le=43200)
     namespace_cache_seconds: float = Field(
         default=60.0,
         ge=0,

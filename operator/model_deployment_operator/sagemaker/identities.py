@@ -8,6 +8,8 @@ parsed once per process, not once per tenant.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import boto3
@@ -54,8 +56,11 @@ class TenantSession:
         identity: AwsIdentity,
         region: str,
         config: Config,
+        *,
         on_client: Any = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
+        """`clock`: botocore's (local, aware) time by default; tests move it forward."""
         if identity.role_arn is None:
             msg = "a tenant session needs a role to assume"
             raise ValueError(msg)
@@ -81,8 +86,9 @@ class TenantSession:
             extra_args=extra_args,
             expiry_window_seconds=EXPIRY_WINDOW_SECONDS,
         )
+        timing = {"time_fetcher": clock} if clock is not None else {}
         self._credentials = DeferredRefreshableCredentials(
-            refresh_using=fetcher.fetch_credentials, method=_AssumedRoleProvider.METHOD
+            refresh_using=fetcher.fetch_credentials, method=_AssumedRoleProvider.METHOD, **timing
         )
         tenant = botocore.session.Session()
         tenant.register_component("data_loader", source.get_component("data_loader"))
