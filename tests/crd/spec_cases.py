@@ -1,9 +1,11 @@
-"""ModelDeployment specs and what is said about them, shared by two tests:
+"""ModelDeployment and ModelEndpoint specs and what is said about them, shared by two tests
+for each kind:
 
-- tests/crd/test_admission.py applies each to the real API server (the CRD's schema and
-  CEL rules) and expects `message` in kubectl's error;
-- tests/unit/domain/test_spec.py parses each with the operator's models and expects
-  `model_message` (the same text, unless the API server words a schema check its own way).
+- tests/crd/test_admission.py (test_model_endpoint_admission.py) applies each to the real
+  API server (the CRD's schema and CEL rules) and expects `message` in kubectl's error;
+- tests/unit/domain/test_spec.py (test_spec_model_endpoint.py) parses each with the
+  operator's models and expects `model_message` (the same text, unless the API server words
+  a schema check its own way).
 
 So every rule is checked on both sides with the same manifest.
 """
@@ -66,6 +68,24 @@ SERVERLESS_SCALING = {
 }
 PEAK = {"name": "weekday-peak", "schedule": "cron(0 8 ? * MON-FRI *)", "minCapacity": 4}
 VPC = {"securityGroupIds": ["sg-0123456789abcdef0"], "subnets": ["subnet-0a1b2c3d"]}
+
+
+# ------------------------------------------------------------------ placement on a ModelEndpoint
+SHARED = {"endpoint": None, "endpointRef": {"name": "shared-gpu"}}
+COPIES = {"memoryMb": 2048}
+TARGET = {"targetModel": "fraud-detector.tar.gz"}
+COPY_SCALING = {"minCapacity": 0, "maxCapacity": 4, "targetInvocationsPerCopy": 10}
+ROLLING = {"maximumBatchSize": {"type": "COPY_COUNT", "value": 1}, "waitIntervalSeconds": 120}
+
+
+def on_copies(**changes: Any) -> dict[str, Any]:
+    """A ModelDeployment placed on an InferenceComponents ModelEndpoint."""
+    return merged(spec(**SHARED, inferenceComponent=COPIES), changes)
+
+
+def on_multi_model(**changes: Any) -> dict[str, Any]:
+    """A ModelDeployment placed on a MultiModel ModelEndpoint."""
+    return merged(spec(**SHARED, multiModel=TARGET), changes)
 
 
 def scheduled(*actions: Mapping[str, Any], scaling: Mapping[str, Any] = REAL_TIME_SCALING) -> Any:
@@ -480,6 +500,195 @@ REJECTED = [
         "spec.autoscaling.scheduledActions[0].startTime in body must be of type date-time",
         "spec.autoscaling.scheduledActions.0.startTime: Input should have timezone info",
     ),
+    # ------------------------------------------------------------------ placement
+    Rejected("neither-endpoint-nor-ref", spec(endpoint=None), rules.ENDPOINT_OR_REF),
+    Rejected(
+        "endpoint-and-ref",
+        on_copies(endpoint={"instanceType": "ml.m5.large"}),
+        rules.ENDPOINT_OR_REF,
+    ),
+    Rejected("ref-without-placement", spec(**SHARED), rules.REF_NEEDS_ONE_PLACEMENT),
+    Rejected(
+        "ref-with-both-placements", on_copies(multiModel=TARGET), rules.REF_NEEDS_ONE_PLACEMENT
+    ),
+    Rejected(
+        "inference-component-on-dedicated",
+        spec(inferenceComponent=COPIES),
+        rules.PLACEMENT_NEEDS_REF,
+    ),
+    Rejected("multi-model-on-dedicated", spec(multiModel=TARGET), rules.PLACEMENT_NEEDS_REF),
+    Rejected(
+        "model-settings-with-multi-model",
+        on_multi_model(model={"environment": {"LOG_LEVEL": "info"}}),
+        rules.MODEL_NOT_WITH_MULTI_MODEL,
+    ),
+    Rejected(
+        "endpoint-ref-name",
+        on_copies(endpointRef={"name": "Shared_GPU"}),
+        "spec.endpointRef.name in body should match",
+        "spec.endpointRef.name: String should match pattern",
+    ),
+    Rejected(
+        "endpoint-ref-without-name",
+        on_copies(endpointRef={"name": None}),
+        "spec.endpointRef.name: Required value",
+        "spec.endpointRef.name: Field required",
+    ),
+    # ------------------------------------------------------------------ inference component
+    Rejected(
+        "copy-max-memory-below-memory",
+        on_copies(inferenceComponent={"maxMemoryMb": 1024}),
+        rules.IC_MAX_MEMORY_NOT_BELOW_MEMORY,
+    ),
+    Rejected(
+        "copy-without-memory",
+        on_copies(inferenceComponent={"memoryMb": None, "cpuCores": 1}),
+        "spec.inferenceComponent.memoryMb: Required value",
+        "spec.inferenceComponent.memoryMb: Field required",
+    ),
+    Rejected(
+        "copy-memory-range",
+        on_copies(inferenceComponent={"memoryMb": 64}),
+        "spec.inferenceComponent.memoryMb in body should be greater than or equal to 128",
+        "spec.inferenceComponent.memoryMb: Input should be greater than or equal to 128",
+    ),
+    Rejected(
+        "copy-cpu-range",
+        on_copies(inferenceComponent={"cpuCores": 0.1}),
+        "spec.inferenceComponent.cpuCores in body should be greater than or equal to 0.25",
+        "spec.inferenceComponent.cpuCores: Input should be greater than or equal to 0.25",
+    ),
+    Rejected(
+        "copy-count-negative",
+        on_copies(inferenceComponent={"copyCount": -1}),
+        "spec.inferenceComponent.copyCount in body should be greater than or equal to 0",
+        "spec.inferenceComponent.copyCount: Input should be greater than or equal to 0",
+    ),
+    Rejected(
+        "copy-startup-timeout-range",
+        on_copies(inferenceComponent={"startupTimeoutSeconds": 30}),
+        "spec.inferenceComponent.startupTimeoutSeconds in body should be greater than or "
+        "equal to 60",
+        "spec.inferenceComponent.startupTimeoutSeconds: Input should be greater than or "
+        "equal to 60",
+    ),
+    Rejected(
+        "rolling-batch-over-100-percent",
+        on_copies(
+            inferenceComponent={
+                "rollingUpdate": {
+                    **ROLLING,
+                    "maximumBatchSize": {"type": "CAPACITY_PERCENT", "value": 150},
+                }
+            }
+        ),
+        rules.IC_BATCH_PERCENT,
+    ),
+    Rejected(
+        "rollback-batch-over-100-percent",
+        on_copies(
+            inferenceComponent={
+                "rollingUpdate": {
+                    **ROLLING,
+                    "rollbackMaximumBatchSize": {"type": "CAPACITY_PERCENT", "value": 101},
+                }
+            }
+        ),
+        rules.IC_ROLLBACK_BATCH_PERCENT,
+    ),
+    Rejected(
+        "rolling-without-wait",
+        on_copies(inferenceComponent={"rollingUpdate": {**ROLLING, "waitIntervalSeconds": None}}),
+        "spec.inferenceComponent.rollingUpdate.waitIntervalSeconds: Required value",
+        "spec.inferenceComponent.rollingUpdate.waitIntervalSeconds: Field required",
+    ),
+    Rejected(
+        "rolling-batch-type",
+        on_copies(
+            inferenceComponent={
+                "rollingUpdate": {**ROLLING, "maximumBatchSize": {"type": "PERCENT", "value": 5}}
+            }
+        ),
+        'spec.inferenceComponent.rollingUpdate.maximumBatchSize.type: Unsupported value: "PERCENT"',
+        "spec.inferenceComponent.rollingUpdate.maximumBatchSize.type: Input should be "
+        "'COPY_COUNT' or 'CAPACITY_PERCENT'",
+    ),
+    Rejected(
+        "rolling-timeout-range",
+        on_copies(
+            inferenceComponent={"rollingUpdate": {**ROLLING, "maximumExecutionTimeoutSeconds": 300}}
+        ),
+        "spec.inferenceComponent.rollingUpdate.maximumExecutionTimeoutSeconds in body should be "
+        "greater than or equal to 600",
+        "spec.inferenceComponent.rollingUpdate.maximumExecutionTimeoutSeconds: Input should be "
+        "greater than or equal to 600",
+    ),
+    Rejected(
+        "rolling-alarm-twice",
+        on_copies(
+            inferenceComponent={"rollingUpdate": {**ROLLING, "alarms": ["fraud-5xx", "fraud-5xx"]}}
+        ),
+        'spec.inferenceComponent.rollingUpdate.alarms[1]: Duplicate value: "fraud-5xx"',
+        'spec.inferenceComponent.rollingUpdate.alarms: Duplicate value: "fraud-5xx"',
+    ),
+    Rejected(
+        "rolling-alarm-blank",
+        on_copies(inferenceComponent={"rollingUpdate": {**ROLLING, "alarms": ["  "]}}),
+        "spec.inferenceComponent.rollingUpdate.alarms[0] in body should match",
+        "spec.inferenceComponent.rollingUpdate.alarms.0: String should match pattern",
+    ),
+    # ------------------------------------------------------------------ multi-model target
+    *(
+        Rejected(
+            f"target-model-{name}",
+            on_multi_model(multiModel={"targetModel": target}),
+            "spec.multiModel.targetModel in body should match",
+            "spec.multiModel.targetModel: String should match pattern",
+        )
+        for name, target in [
+            ("absolute", "/fraud-detector.tar.gz"),
+            ("parent", "../fraud-detector.tar.gz"),
+            ("trailing-slash", "fraud/"),
+            ("space", "fraud detector.tar.gz"),
+        ]
+    ),
+    Rejected(
+        "multi-model-without-target",
+        on_multi_model(multiModel={"targetModel": None}),
+        "spec.multiModel.targetModel: Required value",
+        "spec.multiModel.targetModel: Field required",
+    ),
+    # ------------------------------------------------------------------ autoscaling when placed
+    Rejected(
+        "copies-without-copy-target",
+        on_copies(autoscaling={"minCapacity": 0, "maxCapacity": 4}),
+        rules.COPY_TARGET_IFF_INFERENCE_COMPONENT,
+    ),
+    Rejected(
+        "copy-target-on-dedicated",
+        spec(autoscaling={**REAL_TIME_SCALING, "targetInvocationsPerCopy": 10}),
+        rules.COPY_TARGET_IFF_INFERENCE_COMPONENT,
+    ),
+    Rejected(
+        "copies-with-instance-target",
+        on_copies(autoscaling={**COPY_SCALING, "targetInvocationsPerInstance": 70}),
+        rules.INVOCATIONS_TARGET_IFF_REAL_TIME,
+    ),
+    Rejected(
+        "copies-with-backlog-target",
+        on_copies(autoscaling={**COPY_SCALING, "targetBacklogPerInstance": 5}),
+        rules.BACKLOG_TARGET_IFF_ASYNC,
+    ),
+    Rejected(
+        "copies-with-scheduled-actions",
+        on_copies(autoscaling=scheduled(PEAK, scaling=COPY_SCALING)),
+        rules.SCHEDULED_NEEDS_INSTANCE_TYPE,
+    ),
+    Rejected(
+        "autoscaling-with-multi-model",
+        on_multi_model(autoscaling=REAL_TIME_SCALING),
+        rules.NO_AUTOSCALING_WITH_MULTI_MODEL,
+    ),
     # ------------------------------------------------------------------ tags
     Rejected("tag-key-format", spec(tags={"cost center!": "x"}), rules.TAG_KEYS_FORMAT),
     Rejected("reserved-tag", spec(tags={"aws:created-by": "me"}), rules.TAG_KEYS_NOT_RESERVED),
@@ -559,8 +768,219 @@ ACCEPTED = {
             {"name": "hourly-check", "schedule": "rate(1 hour)", "maxCapacity": 6},
         )
     ),
+    "inference-component": on_copies(),
+    "inference-component-autoscaled-with-rolling-update": on_copies(
+        inferenceComponent={
+            "cpuCores": 1.5,
+            "maxMemoryMb": 4096,
+            "acceleratorDevices": 1,
+            "copyCount": 2,
+            "startupTimeoutSeconds": 600,
+            "rollingUpdate": {
+                **ROLLING,
+                "rollbackMaximumBatchSize": {"type": "CAPACITY_PERCENT", "value": 100},
+                "maximumExecutionTimeoutSeconds": 3600,
+                "alarms": ["fraud-detector-5xx", "fraud-detector latency p99"],
+            },
+        },
+        model={"environment": {"LOG_LEVEL": "info"}},
+        autoscaling={**COPY_SCALING, "scaleInCooldownSeconds": 600},
+    ),
+    "multi-model-target": on_multi_model(),
+    "multi-model-target-in-a-folder": on_multi_model(
+        multiModel={"targetModel": "fraud/v2_model.tar.gz"}, deletionPolicy="Retain"
+    ),
     "trainium-is-not-burstable": spec(
         endpoint={"instanceType": "ml.trn1.2xlarge"}, autoscaling=REAL_TIME_SCALING
     ),
     "burstable-without-autoscaling": spec(endpoint={"instanceType": "ml.t2.medium"}),
+}
+
+
+# ---------------------------------------------------------------------------- ModelEndpoint
+ENDPOINT_BASE: dict[str, Any] = {
+    "executionRoleArn": ROLE,
+    "mode": "InferenceComponents",
+    "instanceType": "ml.g5.2xlarge",
+}
+CONTAINER = {
+    "artifactPrefix": "s3://ml-models/multi-model/",
+    "image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
+}
+MANAGED = {"minInstanceCount": 0, "maxInstanceCount": 4}
+
+
+def endpoint_spec(**changes: Any) -> dict[str, Any]:
+    """A ModelEndpoint spec: InferenceComponents on ml.g5.2xlarge unless changed."""
+    return merged(ENDPOINT_BASE, changes)
+
+
+def multi_model_endpoint(**changes: Any) -> dict[str, Any]:
+    """A MultiModel ModelEndpoint spec with CONTAINER, unless changed."""
+    base = endpoint_spec(mode="MultiModel", instanceType="ml.m5.xlarge", multiModel=CONTAINER)
+    return merged(base, changes)
+
+
+ENDPOINT_REJECTED = [
+    Rejected(
+        "managed-scaling-on-multi-model",
+        multi_model_endpoint(managedInstanceScaling=MANAGED),
+        rules.MANAGED_SCALING_NEEDS_INFERENCE_COMPONENTS,
+    ),
+    Rejected(
+        "multi-model-mode-without-container",
+        endpoint_spec(mode="MultiModel"),
+        rules.MULTI_MODEL_IFF_MULTI_MODEL_MODE,
+    ),
+    Rejected(
+        "container-on-inference-components",
+        endpoint_spec(multiModel=CONTAINER),
+        rules.MULTI_MODEL_IFF_MULTI_MODEL_MODE,
+    ),
+    Rejected(
+        "initial-count-above-max-instances",
+        endpoint_spec(initialInstanceCount=5, managedInstanceScaling=MANAGED),
+        rules.INITIAL_COUNT_NOT_ABOVE_MAX_INSTANCES,
+    ),
+    Rejected(
+        "min-instances-above-max",
+        endpoint_spec(managedInstanceScaling={"minInstanceCount": 5, "maxInstanceCount": 4}),
+        rules.MIN_INSTANCES_NOT_ABOVE_MAX,
+    ),
+    Rejected(
+        "container-environment-name",
+        multi_model_endpoint(multiModel={"environment": {"2FAST": "yes"}}),
+        rules.MULTI_MODEL_ENVIRONMENT_NAMES,
+    ),
+    Rejected("tag-key-format", endpoint_spec(tags={"cost center!": "x"}), rules.TAG_KEYS_FORMAT),
+    Rejected(
+        "reserved-tag", endpoint_spec(tags={"aws:created-by": "me"}), rules.TAG_KEYS_NOT_RESERVED
+    ),
+    Rejected(
+        "unknown-mode",
+        endpoint_spec(mode="Serverless"),
+        'spec.mode: Unsupported value: "Serverless"',
+        "spec.mode: Input should be 'InferenceComponents' or 'MultiModel'",
+    ),
+    Rejected(
+        "without-mode",
+        endpoint_spec(mode=None),
+        "spec.mode: Required value",
+        "spec.mode: Field required",
+    ),
+    Rejected(
+        "without-role",
+        endpoint_spec(executionRoleArn=None),
+        "spec.executionRoleArn: Required value",
+        "spec.executionRoleArn: Field required",
+    ),
+    Rejected(
+        "without-instance-type",
+        endpoint_spec(instanceType=None),
+        "spec.instanceType: Required value",
+        "spec.instanceType: Field required",
+    ),
+    Rejected(
+        "endpoint-name-pattern",
+        endpoint_spec(endpointName="shared_gpu"),
+        "spec.endpointName in body should match",
+        "spec.endpointName: String should match pattern",
+    ),
+    *(
+        Rejected(
+            f"artifact-prefix-{name}",
+            multi_model_endpoint(multiModel={"artifactPrefix": prefix}),
+            "spec.multiModel.artifactPrefix in body should match",
+            "spec.multiModel.artifactPrefix: String should match pattern",
+        )
+        for name, prefix in [
+            ("without-trailing-slash", "s3://ml-models/multi-model"),
+            ("not-s3", "https://ml-models.s3.amazonaws.com/multi-model/"),
+        ]
+    ),
+    Rejected(
+        "container-without-image",
+        multi_model_endpoint(multiModel={"image": None}),
+        "spec.multiModel.image: Required value",
+        "spec.multiModel.image: Field required",
+    ),
+    Rejected(
+        "image-with-space",
+        multi_model_endpoint(multiModel={"image": "xgboost latest"}),
+        "spec.multiModel.image in body should match",
+        "spec.multiModel.image: String should match pattern",
+    ),
+    Rejected(
+        "model-cache-setting",
+        multi_model_endpoint(multiModel={"modelCacheSetting": "On"}),
+        'spec.multiModel.modelCacheSetting: Unsupported value: "On"',
+        "spec.multiModel.modelCacheSetting: Input should be 'Enabled' or 'Disabled'",
+    ),
+    Rejected(
+        "scale-in-strategy",
+        endpoint_spec(managedInstanceScaling={**MANAGED, "scaleInPolicy": {"strategy": "FAST"}}),
+        'spec.managedInstanceScaling.scaleInPolicy.strategy: Unsupported value: "FAST"',
+        "spec.managedInstanceScaling.scaleInPolicy.strategy: Input should be 'IDLE_RELEASE' or "
+        "'CONSOLIDATION'",
+    ),
+    Rejected(
+        "scale-in-cooldown-range",
+        endpoint_spec(
+            managedInstanceScaling={
+                **MANAGED,
+                "scaleInPolicy": {"strategy": "IDLE_RELEASE", "cooldownMinutes": 1},
+            }
+        ),
+        "spec.managedInstanceScaling.scaleInPolicy.cooldownMinutes in body should be greater "
+        "than or equal to 5",
+        "spec.managedInstanceScaling.scaleInPolicy.cooldownMinutes: Input should be greater "
+        "than or equal to 5",
+    ),
+    Rejected(
+        "scale-in-step-range",
+        endpoint_spec(
+            managedInstanceScaling={
+                **MANAGED,
+                "scaleInPolicy": {"strategy": "CONSOLIDATION", "maximumStepSize": 101},
+            }
+        ),
+        "spec.managedInstanceScaling.scaleInPolicy.maximumStepSize in body should be less than "
+        "or equal to 100",
+        "spec.managedInstanceScaling.scaleInPolicy.maximumStepSize: Input should be less than "
+        "or equal to 100",
+    ),
+    Rejected(
+        "max-instances-zero",
+        endpoint_spec(managedInstanceScaling={"minInstanceCount": 0, "maxInstanceCount": 0}),
+        "spec.managedInstanceScaling.maxInstanceCount in body should be greater than or equal to 1",
+        "spec.managedInstanceScaling.maxInstanceCount: Input should be greater than or equal to 1",
+    ),
+]
+
+ENDPOINT_ACCEPTED = {
+    "inference-components": endpoint_spec(),
+    "inference-components-managed-scaling": endpoint_spec(
+        endpointName="ml-prod-shared-gpu",
+        region="us-east-1",
+        initialInstanceCount=2,
+        managedInstanceScaling={
+            **MANAGED,
+            "scaleInPolicy": {
+                "strategy": "CONSOLIDATION",
+                "maximumStepSize": 2,
+                "cooldownMinutes": 15,
+            },
+        },
+        tags={"team": "fraud"},
+    ),
+    "multi-model": multi_model_endpoint(),
+    "multi-model-uncached-with-environment": multi_model_endpoint(
+        multiModel={
+            "artifactPrefix": "s3://ml-models/",
+            "modelCacheSetting": "Disabled",
+            "environment": {"SAGEMAKER_MODEL_SERVER_WORKERS": "2", "_LOG": "debug"},
+        },
+        variantName="Blue",
+        deletionPolicy="Retain",
+    ),
 }

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from crd.spec_cases import ACCEPTED, SERVERLESS, merged, spec
+from crd.spec_cases import ACCEPTED, COPIES, SERVERLESS, merged, on_copies, spec
 from crd.spec_cases import REJECTED as SHARED_REJECTED
 from devcluster import Kubectl, KubectlError
-from model_deployment_operator.domain.spec import Hosting, parse_spec, rules
+from model_deployment_operator.domain.spec import Hosting, Placement, parse_spec, rules
 
 pytestmark = [pytest.mark.cluster, pytest.mark.usefixtures("modeldeployment_crd")]
 
@@ -141,6 +141,9 @@ def test_valid_manifest_gets_defaults(kubectl: Kubectl, namespace: str) -> None:
     assert parse_spec(stored["spec"]).endpoint.instance_count == 1
 
 
+SHARED_A = {"endpoint": None, "endpointRef": {"name": "shared-a"}, "inferenceComponent": COPIES}
+SHARED_B = {**SHARED_A, "endpointRef": {"name": "shared-b"}}
+
 IMMUTABLE = [
     pytest.param(
         {"endpoint": {"instanceType": "ml.m5.large", "name": "fraud-a"}},
@@ -160,6 +163,9 @@ IMMUTABLE = [
         "spec.region is immutable",
         id="region-changed",
     ),
+    pytest.param(SHARED_A, SHARED_B, "spec.endpointRef is immutable", id="endpoint-ref-changed"),
+    pytest.param({}, SHARED_A, "spec.endpointRef is immutable", id="dedicated-to-shared"),
+    pytest.param(SHARED_A, {}, "spec.endpointRef is immutable", id="shared-to-dedicated"),
 ]
 
 
@@ -175,6 +181,26 @@ def test_immutable_fields(
     with pytest.raises(KubectlError) as rejected:
         kubectl("apply", "-n", namespace, "-f", "-", input=json.dumps(manifest(**after)))
     assert message in rejected.value.stderr
+
+
+def test_copies_and_resources_of_a_placed_deployment_may_change(
+    kubectl: Kubectl, namespace: str
+) -> None:
+    kubectl("apply", "-n", namespace, "-f", "-", input=json.dumps(document(on_copies())))
+    stored = kubectl.json("get", "mdep", "fraud", "-n", namespace)["spec"]
+    # The API server defaults copyCount; no endpoint, approval defaulted as before.
+    assert stored["inferenceComponent"] == {"memoryMb": 2048, "copyCount": 1}
+    assert "endpoint" not in stored
+    changed = on_copies(inferenceComponent={"memoryMb": 4096, "copyCount": 3})
+    kubectl("apply", "-n", namespace, "-f", "-", input=json.dumps(document(changed)))
+    stored = kubectl.json("get", "mdep", "fraud", "-n", namespace)["spec"]
+    parsed = parse_spec(stored)
+    assert parsed.placement is Placement.INFERENCE_COMPONENT
+    assert parsed.inference_component is not None
+    assert (parsed.inference_component.memory_mb, parsed.inference_component.copy_count) == (
+        4096,
+        3,
+    )
 
 
 def test_instance_type_and_count_may_change(kubectl: Kubectl, namespace: str) -> None:
@@ -235,9 +261,18 @@ def test_kubectl_explain_documents_the_api(kubectl: Kubectl) -> None:
         "targetBacklogPerInstance",
         "scheduledActions",
         "timezone",
+        "endpointRef",
+        "inferenceComponent",
+        "rollingUpdate",
+        "rollbackMaximumBatchSize",
+        "multiModel",
+        "targetModel",
+        "targetInvocationsPerCopy",
     ):
         assert re.search(rf"^\s+{field}\s", recursive, re.MULTILINE), field
     memory = kubectl("explain", "modeldeployment.spec.endpoint.serverless.memorySizeInMB")
     assert "1024 to 6144 MB in steps of 1024" in memory
     backlog = kubectl("explain", "modeldeployment.spec.autoscaling.targetBacklogPerInstance")
     assert "Required with endpoint.async" in backlog
+    target = kubectl("explain", "modeldeployment.spec.multiModel.targetModel")
+    assert "The name callers pass as TargetModel" in target

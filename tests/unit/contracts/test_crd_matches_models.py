@@ -1,10 +1,12 @@
-"""The CRD schema and the pydantic models describe the same API (names, required fields,
+"""Each CRD schema and the pydantic models describe the same API (names, required fields,
 enums, defaults, patterns, ranges, sizes, CEL rules and their messages), so the operator
-reads exactly what the API server admits."""
+reads exactly what the API server admits: ModelDeployment, and ModelEndpoint (the shared
+endpoint ModelDeployments are placed on)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,15 +14,29 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
+from model_deployment_operator.domain.model_endpoint_status import (
+    HostedView,
+    ModelEndpointStatus,
+    RefreshView,
+)
 from model_deployment_operator.domain.spec import (
     ApprovalSpec,
     AsyncInferenceSpec,
     AsyncNotificationsSpec,
     AutoscalingSpec,
+    CapacitySizeSpec,
     DataCaptureSpec,
+    EndpointRefSpec,
     EndpointSpec,
+    InferenceComponentSpec,
+    ManagedInstanceScalingSpec,
     ModelDeploymentSpec,
+    ModelEndpointSpec,
     ModelSpec,
+    MultiModelContainerSpec,
+    MultiModelTargetSpec,
+    RollingUpdateSpec,
+    ScaleInPolicySpec,
     ScheduledActionSpec,
     ServerlessSpec,
     VpcConfigSpec,
@@ -37,52 +53,141 @@ from model_deployment_operator.domain.status import (
 )
 
 ROOT = Path(__file__).resolve().parents[3]
-CRD_PATH = ROOT / "crds" / "modeldeployments.sagemaker.mlops.dev.yaml"
+Path_ = tuple[str, ...]
 
 
-def crd() -> dict[str, Any]:
-    document: dict[str, Any] = yaml.safe_load(CRD_PATH.read_text())
+@dataclass(frozen=True)
+class Contract:
+    """One CRD and the models that read what it admits."""
+
+    kind: str
+    file: str
+    spec_models: dict[Path_, type[BaseModel]]
+    status_models: dict[Path_, type[BaseModel]]
+    list_items: dict[Path_, type[BaseModel]]
+    rules: tuple[rules.Rule, ...]
+    columns: list[str]
+    short_name: str
+    only_in_the_crd: dict[Path_, set[str]] = field(default_factory=dict)
+
+
+# What the models knowingly leave to the API server: Go regexp's \p{L} classes have no
+# equivalent in Python's re; SageMaker checks the values again anyway.
+TAG_VALUE_PATTERN: dict[Path_, set[str]] = {("spec", "tags", "{}"): {"pattern"}}
+
+MODEL_DEPLOYMENT = Contract(
+    kind="ModelDeployment",
+    file="modeldeployments.sagemaker.mlops.dev.yaml",
+    spec_models={
+        ("spec",): ModelDeploymentSpec,
+        ("spec", "approval"): ApprovalSpec,
+        ("spec", "endpoint"): EndpointSpec,
+        ("spec", "endpoint", "serverless"): ServerlessSpec,
+        ("spec", "endpoint", "async"): AsyncInferenceSpec,
+        ("spec", "endpoint", "async", "notifications"): AsyncNotificationsSpec,
+        ("spec", "endpoint", "dataCapture"): DataCaptureSpec,
+        ("spec", "endpointRef"): EndpointRefSpec,
+        ("spec", "inferenceComponent"): InferenceComponentSpec,
+        ("spec", "inferenceComponent", "rollingUpdate"): RollingUpdateSpec,
+        ("spec", "inferenceComponent", "rollingUpdate", "maximumBatchSize"): CapacitySizeSpec,
+        (
+            "spec",
+            "inferenceComponent",
+            "rollingUpdate",
+            "rollbackMaximumBatchSize",
+        ): CapacitySizeSpec,
+        ("spec", "multiModel"): MultiModelTargetSpec,
+        ("spec", "model"): ModelSpec,
+        ("spec", "model", "vpcConfig"): VpcConfigSpec,
+        ("spec", "autoscaling"): AutoscalingSpec,
+        ("spec", "autoscaling", "scheduledActions", "[]"): ScheduledActionSpec,
+    },
+    status_models={
+        ("status",): DeploymentStatus,
+        ("status", "modelPackage"): ModelPackageView,
+        ("status", "target"): TargetView,
+        ("status", "endpoint"): EndpointView,
+        ("status", "autoscaling"): AutoscalingView,
+    },
+    list_items={("status", "history"): HistoryEntry, ("status", "conditions"): Condition},
+    rules=rules.RULES,
+    columns=["Group", "Version", "Endpoint-Status", "Ready", "Reason", "Endpoint", "Age"],
+    short_name="mdep",
+    only_in_the_crd=TAG_VALUE_PATTERN,
+)
+MODEL_ENDPOINT = Contract(
+    kind="ModelEndpoint",
+    file="modelendpoints.sagemaker.mlops.dev.yaml",
+    spec_models={
+        ("spec",): ModelEndpointSpec,
+        ("spec", "managedInstanceScaling"): ManagedInstanceScalingSpec,
+        ("spec", "managedInstanceScaling", "scaleInPolicy"): ScaleInPolicySpec,
+        ("spec", "multiModel"): MultiModelContainerSpec,
+    },
+    status_models={
+        ("status",): ModelEndpointStatus,
+        ("status", "endpoint"): EndpointView,
+        ("status", "lastRefresh"): RefreshView,
+    },
+    list_items={("status", "hosted"): HostedView, ("status", "conditions"): Condition},
+    rules=rules.MODEL_ENDPOINT_RULES,
+    columns=[
+        "Mode",
+        "Endpoint",
+        "Instances",
+        "Endpoint-Status",
+        "Hosts",
+        "Ready",
+        "Reason",
+        "Age",
+    ],
+    short_name="mep",
+    only_in_the_crd=TAG_VALUE_PATTERN,
+)
+CONTRACTS = [
+    pytest.param(MODEL_DEPLOYMENT, id="ModelDeployment"),
+    pytest.param(MODEL_ENDPOINT, id="ModelEndpoint"),
+]
+
+
+def _id(path: Path_) -> str:
+    return ".".join(path).replace(".[]", "[]")
+
+
+def objects(which: str) -> list[Any]:
+    """(contract, model, path) for every object model of every CRD: spec or status ones."""
+    found = []
+    for contract in (MODEL_DEPLOYMENT, MODEL_ENDPOINT):
+        models = contract.spec_models if which == "spec" else contract.status_models
+        found += [
+            pytest.param(contract, model, path, id=f"{contract.kind}:{_id(path)}")
+            for path, model in models.items()
+        ]
+    return found
+
+
+def crd(contract: Contract) -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load((ROOT / "crds" / contract.file).read_text())
     return document
 
 
-def schema() -> dict[str, Any]:
-    (version,) = crd()["spec"]["versions"]
+def schema(contract: Contract) -> dict[str, Any]:
+    (version,) = crd(contract)["spec"]["versions"]
     result: dict[str, Any] = version["schema"]["openAPIV3Schema"]
     return result
 
 
 def aliases(model: type[BaseModel]) -> set[str]:
-    return {field.alias or name for name, field in model.model_fields.items()}
+    """The names a model reads and writes, computed fields (written only) included."""
+    names = {field.alias or name for name, field in model.model_fields.items()}
+    config = model.model_config.get("alias_generator")
+    for name in model.model_computed_fields:
+        names.add(config(name) if callable(config) else name)
+    return names
 
 
-SPEC_MODELS: dict[tuple[str, ...], type[BaseModel]] = {
-    ("spec",): ModelDeploymentSpec,
-    ("spec", "approval"): ApprovalSpec,
-    ("spec", "endpoint"): EndpointSpec,
-    ("spec", "endpoint", "serverless"): ServerlessSpec,
-    ("spec", "endpoint", "async"): AsyncInferenceSpec,
-    ("spec", "endpoint", "async", "notifications"): AsyncNotificationsSpec,
-    ("spec", "endpoint", "dataCapture"): DataCaptureSpec,
-    ("spec", "model"): ModelSpec,
-    ("spec", "model", "vpcConfig"): VpcConfigSpec,
-    ("spec", "autoscaling"): AutoscalingSpec,
-    ("spec", "autoscaling", "scheduledActions", "[]"): ScheduledActionSpec,
-}
-SPEC_OBJECTS = [
-    pytest.param(model, path, id=".".join(path).replace(".[]", "[]"))
-    for path, model in SPEC_MODELS.items()
-]
-STATUS_OBJECTS = [
-    pytest.param(DeploymentStatus, ("status",), id="status"),
-    pytest.param(ModelPackageView, ("status", "modelPackage"), id="status.modelPackage"),
-    pytest.param(TargetView, ("status", "target"), id="status.target"),
-    pytest.param(EndpointView, ("status", "endpoint"), id="status.endpoint"),
-    pytest.param(AutoscalingView, ("status", "autoscaling"), id="status.autoscaling"),
-]
-
-
-def node(path: tuple[str, ...]) -> dict[str, Any]:
-    current = schema()
+def node(contract: Contract, path: Path_) -> dict[str, Any]:
+    current = schema(contract)
     for part in path:
         current = current["items"] if part == "[]" else current["properties"][part]
     return current
@@ -101,43 +206,58 @@ def walk(
         yield from walk(current["additionalProperties"], (*path, "{}"))
 
 
-def spec_nodes() -> Iterator[tuple[tuple[str, ...], dict[str, Any]]]:
-    return walk(node(("spec",)), ("spec",))
+def spec_nodes(contract: Contract) -> Iterator[tuple[Path_, dict[str, Any]]]:
+    return walk(node(contract, ("spec",)), ("spec",))
 
 
-@pytest.mark.parametrize(("model", "path"), SPEC_OBJECTS + STATUS_OBJECTS)
-def test_same_field_names(model: type[BaseModel], path: tuple[str, ...]) -> None:
-    assert set(node(path)["properties"]) == aliases(model)
+@pytest.mark.parametrize(("contract", "model", "path"), objects("spec") + objects("status"))
+def test_same_field_names(contract: Contract, model: type[BaseModel], path: Path_) -> None:
+    assert set(node(contract, path)["properties"]) == aliases(model)
 
 
-@pytest.mark.parametrize(("model", "path"), SPEC_OBJECTS)
-def test_same_required_fields_and_defaults(model: type[BaseModel], path: tuple[str, ...]) -> None:
-    properties = node(path)["properties"]
-    required = {f.alias or n for n, f in model.model_fields.items() if f.is_required()}
-    assert set(node(path).get("required", [])) == required
-    for name, field in model.model_fields.items():
-        crd_default = properties[field.alias or name].get("default")
+def required_fields(model: type[BaseModel]) -> set[str]:
+    return {f.alias or n for n, f in model.model_fields.items() if f.is_required()}
+
+
+@pytest.mark.parametrize(("contract", "model", "path"), objects("spec"))
+def test_same_required_fields_and_defaults(
+    contract: Contract, model: type[BaseModel], path: Path_
+) -> None:
+    properties = node(contract, path)["properties"]
+    assert set(node(contract, path).get("required", [])) == required_fields(model)
+    for name, field_ in model.model_fields.items():
+        crd_default = properties[field_.alias or name].get("default")
         if crd_default is not None and not isinstance(crd_default, dict):
-            assert field.get_default() == crd_default, name
+            assert field_.get_default() == crd_default, name
 
 
-@pytest.mark.parametrize(
-    ("model", "path"),
-    [
-        pytest.param(HistoryEntry, ("status", "history"), id="history"),
-        pytest.param(Condition, ("status", "conditions"), id="conditions"),
-    ],
-)
-def test_list_items_match(model: type[BaseModel], path: tuple[str, ...]) -> None:
-    items = node(path)["items"]
-    assert set(items["properties"]) == aliases(model)
-    required = {f.alias or n for n, f in model.model_fields.items() if f.is_required()}
-    assert set(items["required"]) == required
+@pytest.mark.parametrize(("contract", "model", "path"), objects("status"))
+def test_the_crd_requires_no_status_field_the_models_may_leave_out(
+    contract: Contract, model: type[BaseModel], path: Path_
+) -> None:
+    """What the operator writes is admitted: the CRD requires at most what the models do."""
+    assert set(node(contract, path).get("required", [])) <= required_fields(model)
 
 
-def test_every_object_in_the_spec_has_a_model() -> None:
-    objects = {path for path, current in spec_nodes() if "properties" in current}
-    assert objects == set(SPEC_MODELS)
+@pytest.mark.parametrize("contract", CONTRACTS)
+def test_list_items_match(contract: Contract) -> None:
+    for path, model in contract.list_items.items():
+        items = node(contract, path)["items"]
+        assert set(items["properties"]) == aliases(model), path
+        assert set(items["required"]) == required_fields(model), path
+
+
+@pytest.mark.parametrize("contract", CONTRACTS)
+def test_every_object_in_the_spec_has_a_model(contract: Contract) -> None:
+    found = {path for path, current in spec_nodes(contract) if "properties" in current}
+    assert found == set(contract.spec_models)
+
+
+@pytest.mark.parametrize("contract", CONTRACTS)
+def test_every_object_in_the_status_has_a_model(contract: Contract) -> None:
+    status = walk(node(contract, ("status",)), ("status",))
+    found = {path for path, current in status if "properties" in current}
+    assert found == set(contract.status_models) | {(*path, "[]") for path in contract.list_items}
 
 
 # Keywords that constrain a value; both sides must state the same ones with the same values.
@@ -156,12 +276,6 @@ CONSTRAINTS = (
     "maxItems",
     "maxProperties",
 )
-# What the models knowingly leave to the API server.
-ONLY_IN_THE_CRD: dict[tuple[str, ...], set[str]] = {
-    # Go regexp's \p{L} classes have no equivalent in Python's re; SageMaker checks the
-    # values again anyway.
-    ("spec", "tags", "{}"): {"pattern"},
-}
 
 
 def crd_constraints(current: dict[str, Any]) -> dict[str, Any]:
@@ -196,66 +310,101 @@ def model_constraints(current: dict[str, Any], definitions: dict[str, Any]) -> d
     return found
 
 
-def without(found: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
-    """found, less what ONLY_IN_THE_CRD excuses at path or in its items and values."""
-    found = {k: v for k, v in found.items() if k not in ONLY_IN_THE_CRD.get(path, set())}
+def without(contract: Contract, found: dict[str, Any], path: Path_) -> dict[str, Any]:
+    """found, less what the contract leaves to the CRD at path or in its items and values."""
+    excused = contract.only_in_the_crd.get(path, set())
+    found = {k: v for k, v in found.items() if k not in excused}
     for key, part in (("items", "[]"), ("additionalProperties", "{}")):
         if key in found:
-            found[key] = without(found[key], (*path, part))
+            found[key] = without(contract, found[key], (*path, part))
     return found
 
 
-@pytest.mark.parametrize(("model", "path"), SPEC_OBJECTS)
-def test_same_constraints(model: type[BaseModel], path: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(("contract", "model", "path"), objects("spec"))
+def test_same_constraints(contract: Contract, model: type[BaseModel], path: Path_) -> None:
     """Patterns, enums, ranges and sizes: the models admit exactly what the API server does
     (up to the CEL rules, which test_same_cel_rules pairs with the models' checks)."""
     json_schema = model.model_json_schema(by_alias=True)
     definitions = json_schema.get("$defs", {})
-    for name, crd_field in node(path)["properties"].items():
-        expected = without(crd_constraints(crd_field), (*path, name))
+    for name, crd_field in node(contract, path)["properties"].items():
+        expected = without(contract, crd_constraints(crd_field), (*path, name))
         actual = model_constraints(json_schema["properties"][name], definitions)
         assert actual == expected, f"{'.'.join(path)}.{name}"
 
 
-def test_same_cel_rules() -> None:
-    """Every x-kubernetes-validations rule is in rules.RULES at the same place with the same
-    message, and the other way round; the models raise those messages (tests/unit/domain/
-    test_spec.py runs a rejected spec for each), except for transition rules."""
+@pytest.mark.parametrize("contract", CONTRACTS)
+def test_same_cel_rules(contract: Contract) -> None:
+    """Every x-kubernetes-validations rule is in the kind's rules (rules.RULES,
+    rules.MODEL_ENDPOINT_RULES) at the same place with the same message, and the other way
+    round; the models raise those messages (tests/unit/domain/test_spec*.py run a rejected
+    spec for each), except for transition rules."""
     declared = set()
-    for path, current in walk(schema()):
+    for path, current in walk(schema(contract)):
         for rule in current.get("x-kubernetes-validations", []):
-            place = ".".join(path).replace(".[]", "[]")
-            declared.add((place, rule["message"], "oldSelf" in rule["rule"]))
-    assert declared == {(rule.at, rule.message, rule.transition) for rule in rules.RULES}
+            declared.add((_id(path), rule["message"], "oldSelf" in rule["rule"]))
+    assert declared == {(rule.at, rule.message, rule.transition) for rule in contract.rules}
 
 
-def test_every_spec_field_is_documented() -> None:
-    """kubectl explain shows each field's description."""
+def test_every_rule_belongs_to_a_crd() -> None:
+    assert set(rules.ALL_RULES) == set(rules.RULES) | set(rules.MODEL_ENDPOINT_RULES)
+
+
+@pytest.mark.parametrize("contract", CONTRACTS)
+def test_every_field_is_documented(contract: Contract) -> None:
+    """kubectl explain shows each field's description (status too for ModelEndpoint, whose
+    hosted list and refresh are new to readers)."""
+    nodes = list(spec_nodes(contract))
+    if contract is MODEL_ENDPOINT:
+        nodes += list(walk(node(contract, ("status",)), ("status",)))
     undocumented = [
         ".".join(path)
-        for path, current in spec_nodes()
+        for path, current in nodes
         if path[-1] not in ("[]", "{}") and not current.get("description", "").strip()
     ]
     assert undocumented == []
 
 
-def test_printer_columns_answer_what_is_live() -> None:
-    (version,) = crd()["spec"]["versions"]
+@pytest.mark.parametrize("contract", CONTRACTS)
+def test_printer_columns_answer_what_is_live(contract: Contract) -> None:
+    (version,) = crd(contract)["spec"]["versions"]
     columns = {c["name"]: c for c in version["additionalPrinterColumns"]}
-    assert list(columns) == [
-        "Group",
-        "Version",
-        "Endpoint-Status",
-        "Ready",
-        "Reason",
-        "Endpoint",
-        "Age",
-    ]
-    assert columns["Version"]["jsonPath"] == ".status.modelPackage.version"
+    assert list(columns) == contract.columns
     assert columns["Reason"]["priority"] == 1
-    names = crd()["spec"]["names"]
-    assert names["shortNames"] == ["mdep"]
+    names = crd(contract)["spec"]["names"]
+    assert names["kind"] == contract.kind
+    assert names["shortNames"] == [contract.short_name]
     assert names["categories"] == ["mlops"]
+    assert crd(contract)["spec"]["scope"] == "Namespaced"
+    assert version["subresources"] == {"status": {}}
+
+
+def test_model_deployment_columns() -> None:
+    (version,) = crd(MODEL_DEPLOYMENT)["spec"]["versions"]
+    columns = {c["name"]: c for c in version["additionalPrinterColumns"]}
+    assert columns["Version"]["jsonPath"] == ".status.modelPackage.version"
+
+
+def test_model_endpoint_columns_read_fields_the_status_has() -> None:
+    """HOSTS counts the hosted ModelDeployments: a printer column cannot count a list, so
+    the status carries hostedCount, which the model derives from hosted."""
+    (version,) = crd(MODEL_ENDPOINT)["spec"]["versions"]
+    paths = {c["name"]: c["jsonPath"] for c in version["additionalPrinterColumns"]}
+    assert paths["Mode"] == ".spec.mode"
+    assert paths["Hosts"] == ".status.hostedCount"
+    assert paths["Instances"] == ".status.endpoint.instanceCount"
+    status = ModelEndpointStatus.model_validate(
+        {"hosted": [{"name": "fraud"}, {"name": "churn"}], "hostedCount": 7}
+    )
+    assert status.to_kubernetes()["hostedCount"] == 2
+
+
+@pytest.mark.parametrize("contract", CONTRACTS)
+def test_status_defaults_to_an_unreported_generation(contract: Contract) -> None:
+    """kstatus reads a status without observedGeneration as Current: the CRD defaults it
+    to 0 until the operator first reports."""
+    status = node(contract, ("status",))
+    assert status["default"] == {}
+    assert status["properties"]["observedGeneration"]["default"] == 0
 
 
 def test_status_round_trips_through_the_crd_shape() -> None:

@@ -12,12 +12,15 @@ from typing import Any
 import pytest
 import yaml
 
-from crd.spec_cases import ACCEPTED, REJECTED, Rejected, merged, spec
+from crd.spec_cases import ACCEPTED, REJECTED, Rejected, merged, on_copies, spec
 from model_deployment_operator.domain.spec import (
+    CapacitySizeType,
     CaptureMode,
     Hosting,
     InvalidSpecError,
     NotificationTopic,
+    NotOnADedicatedEndpointError,
+    Placement,
     parse_spec,
     rules,
 )
@@ -35,6 +38,8 @@ def test_defaults_match_the_crd() -> None:
     assert parsed.group_name == "fraud-detector"
     assert parsed.model is None
     assert parsed.autoscaling is None
+    assert parsed.placement is Placement.DEDICATED
+    assert parsed.endpoint_ref is None
 
 
 def test_group_arn_gives_the_bare_group_name() -> None:
@@ -65,6 +70,13 @@ def test_a_manifest_written_before_the_inference_options_means_what_it_meant() -
         assert parsed.autoscaling is not None
         assert parsed.autoscaling.target_value == 70
         assert parsed.autoscaling.scheduled_actions == ()
+        assert parsed.placement is Placement.DEDICATED
+        assert parsed.endpoint is parsed.dedicated_endpoint
+        assert (parsed.endpoint_ref, parsed.inference_component, parsed.multi_model) == (
+            None,
+            None,
+            None,
+        )
 
 
 INVALID = [
@@ -112,7 +124,15 @@ def test_each_message_names_the_field_it_is_declared_on() -> None:
     """A rule on spec itself relates parts of the spec and names fields of those parts."""
     for rule in rules.RULES:
         if rule.at == "spec":
-            parts = ("spec.", "endpoint.", "model.", "autoscaling")
+            parts = (
+                "spec.",
+                "endpoint.",
+                "model.",
+                "autoscaling",
+                "endpointRef",
+                "inferenceComponent",
+                "multiModel",
+            )
             assert any(part in rule.message for part in parts), rule
         else:
             field = rule.at.removesuffix("[]").rsplit(".", 1)[-1]
@@ -204,25 +224,135 @@ def test_every_problem_is_reported_at_once() -> None:
         assert rule.message in str(caught.value)
 
 
+def sample_specs() -> list[dict[str, Any]]:
+    """The spec of every ModelDeployment in manifests/samples/ (a file may hold several
+    documents, ModelEndpoints among them: test_spec_model_endpoint.py reads those)."""
+    return [
+        document["spec"]
+        for path in SAMPLES
+        for document in yaml.safe_load_all(path.read_text())
+        if document and document["kind"] == "ModelDeployment"
+    ]
+
+
 def test_the_samples_are_specs_the_models_accept_and_show_every_option() -> None:
     """tests/crd/test_samples.py has the API server admit them; here the operator reads
-    them, and between them they show each hosting shape and each option."""
-    specs = [parse_spec(yaml.safe_load(path.read_text())["spec"]) for path in SAMPLES]
-    assert {parsed.endpoint.hosting for parsed in specs} == set(Hosting)
+    them, and between them they show each hosting shape, each placement and each option."""
+    specs = [parse_spec(raw) for raw in sample_specs()]
+    dedicated = [parsed for parsed in specs if parsed.placement is Placement.DEDICATED]
+    assert {parsed.endpoint.hosting for parsed in dedicated} == set(Hosting)
+    assert {parsed.placement for parsed in specs} == set(Placement)
     shown = {
         "serverless autoscaling": any(
-            parsed.autoscaling and parsed.endpoint.hosting is Hosting.SERVERLESS for parsed in specs
+            parsed.autoscaling and parsed.endpoint.hosting is Hosting.SERVERLESS
+            for parsed in dedicated
         ),
         "async notifications": any(
-            parsed.endpoint.async_ and parsed.endpoint.async_.notifications for parsed in specs
+            parsed.endpoint.async_ and parsed.endpoint.async_.notifications for parsed in dedicated
         ),
         "scale to zero": any(
             parsed.autoscaling and parsed.autoscaling.min_capacity == 0 for parsed in specs
         ),
-        "data capture": any(parsed.endpoint.data_capture for parsed in specs),
+        "data capture": any(parsed.endpoint.data_capture for parsed in dedicated),
         "model settings": any(parsed.model and parsed.model.vpc_config for parsed in specs),
         "scheduled actions": any(
             parsed.autoscaling and parsed.autoscaling.scheduled_actions for parsed in specs
         ),
+        "copies autoscaled": any(
+            parsed.autoscaling and parsed.autoscaling.target_invocations_per_copy
+            for parsed in specs
+        ),
+        "rolling update": any(
+            parsed.inference_component and parsed.inference_component.rolling_update
+            for parsed in specs
+        ),
     }
     assert [option for option, present in shown.items() if not present] == []
+
+
+def test_the_multi_model_sample_places_several_model_groups_on_one_endpoint() -> None:
+    """The flow of seed 002: three model groups served by one multi-model endpoint, each
+    under its own TargetModel."""
+    placed = [
+        parsed
+        for parsed in map(parse_spec, sample_specs())
+        if parsed.placement is Placement.MULTI_MODEL
+    ]
+    refs = {parsed.endpoint_ref.name for parsed in placed if parsed.endpoint_ref}
+    assert len(refs) == 1
+    assert len({parsed.group_name for parsed in placed}) >= 3
+    targets = [parsed.multi_model.target_model for parsed in placed if parsed.multi_model]
+    assert len(set(targets)) == len(targets) == len(placed)
+
+
+# ---------------------------------------------------------------------------- placement
+
+
+def test_an_inference_component_reads_as_one() -> None:
+    parsed = parse_spec(ACCEPTED["inference-component-autoscaled-with-rolling-update"])
+    assert parsed.placement is Placement.INFERENCE_COMPONENT
+    assert parsed.endpoint_ref is not None
+    assert parsed.endpoint_ref.name == "shared-gpu"
+    component = parsed.inference_component
+    assert component is not None
+    assert (component.cpu_cores, component.memory_mb, component.max_memory_mb) == (1.5, 2048, 4096)
+    assert (component.accelerator_devices, component.copy_count) == (1, 2)
+    assert component.startup_timeout_seconds == 600
+    rolling = component.rolling_update
+    assert rolling is not None
+    assert rolling.maximum_batch_size.type is CapacitySizeType.COPY_COUNT
+    assert rolling.rollback_maximum_batch_size is not None
+    assert rolling.rollback_maximum_batch_size.value == 100
+    assert rolling.alarms == ("fraud-detector-5xx", "fraud-detector latency p99")
+    assert parsed.autoscaling is not None
+    assert parsed.autoscaling.min_capacity == 0
+    assert parsed.autoscaling.target_value == parsed.autoscaling.target_invocations_per_copy == 10
+
+
+def test_an_inference_component_defaults_to_one_copy() -> None:
+    component = parse_spec(on_copies()).inference_component
+    assert component is not None
+    assert component.copy_count == 1
+    assert component.rolling_update is None
+    assert (component.cpu_cores, component.accelerator_devices) == (None, None)
+
+
+def test_a_multi_model_target_reads_as_one() -> None:
+    parsed = parse_spec(ACCEPTED["multi-model-target-in-a-folder"])
+    assert parsed.placement is Placement.MULTI_MODEL
+    assert parsed.multi_model is not None
+    assert parsed.multi_model.target_model == "fraud/v2_model.tar.gz"
+    assert (parsed.model, parsed.autoscaling, parsed.inference_component) == (None, None, None)
+
+
+@pytest.mark.parametrize(
+    "name", ["inference-component", "multi-model-target"], ids=["copies", "multi-model"]
+)
+def test_a_placed_deployment_has_no_endpoint_of_its_own(name: str) -> None:
+    """Code written for dedicated endpoints reads spec.endpoint; for a deployment on a
+    shared ModelEndpoint that is a clear InvalidSpecError naming the placement, not an
+    AttributeError on None."""
+    parsed = parse_spec(ACCEPTED[name])
+    assert parsed.dedicated_endpoint is None
+    with pytest.raises(NotOnADedicatedEndpointError, match=r"spec\.endpointRef") as caught:
+        _ = parsed.endpoint
+    assert isinstance(caught.value, InvalidSpecError)
+    assert "shared-gpu" in str(caught.value)
+
+
+def test_placement_problems_are_reported_at_once() -> None:
+    with pytest.raises(InvalidSpecError) as caught:
+        parse_spec(
+            on_copies(
+                multiModel={"targetModel": "fraud.tar.gz"},
+                model={"environment": {"LOG_LEVEL": "info"}},
+                autoscaling={"minCapacity": 0, "maxCapacity": 2, "targetInvocationsPerInstance": 5},
+            )
+        )
+    for rule in (
+        rules.REF_NEEDS_ONE_PLACEMENT,
+        rules.MODEL_NOT_WITH_MULTI_MODEL,
+        rules.INVOCATIONS_TARGET_IFF_REAL_TIME,
+        rules.NO_AUTOSCALING_WITH_MULTI_MODEL,
+    ):
+        assert rule.message in str(caught.value)

@@ -1,11 +1,12 @@
-"""The ModelDeployment spec as the operator reads it.
+"""The ModelDeployment and ModelEndpoint specs as the operator reads them.
 
-The CRD rejects bad manifests at admission; these models re-check the same rules, with the
+The CRDs reject bad manifests at admission; these models re-check the same rules, with the
 same messages (rules.py), so that an object stored before a CRD upgrade, or written with
 validation off, still gets a clear InvalidSpec condition instead of a crash.
 
-One module per part of the API: endpoint (and its hosting shapes serverless and
-async_inference, and data_capture), model, autoscaling, and deployment for the whole.
+One module per part of the ModelDeployment API: endpoint (and its hosting shapes serverless
+and async_inference, and data_capture), placement (on a shared ModelEndpoint instead),
+model, autoscaling, and deployment for the whole. model_endpoint is the ModelEndpoint's.
 """
 
 from model_deployment_operator.domain.spec.async_inference import (
@@ -30,6 +31,7 @@ from model_deployment_operator.domain.spec.deployment import (
     ApprovalSpec,
     DeletionPolicy,
     ModelDeploymentSpec,
+    NotOnADedicatedEndpointError,
     parse_spec,
 )
 from model_deployment_operator.domain.spec.endpoint import (
@@ -38,6 +40,25 @@ from model_deployment_operator.domain.spec.endpoint import (
     Hosting,
 )
 from model_deployment_operator.domain.spec.model import ModelSpec, VpcConfigSpec
+from model_deployment_operator.domain.spec.model_endpoint import (
+    EndpointMode,
+    ManagedInstanceScalingSpec,
+    ModelCacheSetting,
+    ModelEndpointSpec,
+    MultiModelContainerSpec,
+    ScaleInPolicySpec,
+    ScaleInStrategy,
+    parse_model_endpoint_spec,
+)
+from model_deployment_operator.domain.spec.placement import (
+    CapacitySizeSpec,
+    CapacitySizeType,
+    EndpointRefSpec,
+    InferenceComponentSpec,
+    MultiModelTargetSpec,
+    Placement,
+    RollingUpdateSpec,
+)
 from model_deployment_operator.domain.spec.serverless import ServerlessSpec
 
 __all__ = [
@@ -54,17 +75,33 @@ __all__ = [
     "AsyncNotificationsSpec",
     "AutoscalingSpec",
     "CamelModel",
+    "CapacitySizeSpec",
+    "CapacitySizeType",
     "CaptureMode",
     "DataCaptureSpec",
     "DeletionPolicy",
+    "EndpointMode",
+    "EndpointRefSpec",
     "EndpointSpec",
     "Hosting",
+    "InferenceComponentSpec",
     "InvalidSpecError",
+    "ManagedInstanceScalingSpec",
+    "ModelCacheSetting",
     "ModelDeploymentSpec",
+    "ModelEndpointSpec",
     "ModelSpec",
+    "MultiModelContainerSpec",
+    "MultiModelTargetSpec",
+    "NotOnADedicatedEndpointError",
     "NotificationTopic",
+    "Placement",
+    "RollingUpdateSpec",
+    "ScaleInPolicySpec",
+    "ScaleInStrategy",
     "ScheduledActionSpec",
     "ServerlessSpec",
     "VpcConfigSpec",
+    "parse_model_endpoint_spec",
     "parse_spec",
 ]

@@ -2,11 +2,14 @@
 
 The scalable dimension and the target-tracking metric follow the hosting shape:
 
-| hosting    | capacity                         | target                                  |
-|------------|----------------------------------|-----------------------------------------|
-| RealTime   | instances                        | targetInvocationsPerInstance            |
-| Async      | instances (minCapacity may be 0) | targetBacklogPerInstance                |
-| Serverless | provisioned concurrency          | targetProvisionedConcurrencyUtilization |
+| hosting            | capacity                         | target                                  |
+|--------------------|----------------------------------|-----------------------------------------|
+| RealTime           | instances                        | targetInvocationsPerInstance            |
+| Async              | instances (minCapacity may be 0) | targetBacklogPerInstance                |
+| Serverless         | provisioned concurrency          | targetProvisionedConcurrencyUtilization |
+| InferenceComponent | copies (minCapacity may be 0)    | targetInvocationsPerCopy                |
+
+On a shared multi-model endpoint the ModelDeployment has no autoscaling of its own.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from model_deployment_operator.domain.spec.common import (
     CamelModel,
 )
 from model_deployment_operator.domain.spec.endpoint import EndpointSpec, Hosting
+from model_deployment_operator.domain.spec.placement import Placement
 
 Capacity = Annotated[int, Field(ge=0, le=1000)]
 
@@ -84,6 +88,7 @@ class AutoscalingSpec(CamelModel):
         None
     )
     target_backlog_per_instance: Annotated[float, Field(gt=0)] | None = None
+    target_invocations_per_copy: Annotated[float, Field(gt=0)] | None = None
     scale_in_cooldown_seconds: Annotated[int, Field(ge=0, le=86400)] = 300
     scale_out_cooldown_seconds: Annotated[int, Field(ge=0, le=86400)] = 300
     scheduled_actions: Annotated[
@@ -97,6 +102,7 @@ class AutoscalingSpec(CamelModel):
             self.target_invocations_per_instance,
             self.target_backlog_per_instance,
             self.target_provisioned_concurrency_utilization,
+            self.target_invocations_per_copy,
         )
         return next((value for value in targets if value is not None), None)
 
@@ -107,41 +113,53 @@ class AutoscalingSpec(CamelModel):
         return self
 
 
-def autoscaling_problems(autoscaling: AutoscalingSpec, endpoint: EndpointSpec) -> list[rules.Rule]:
-    """The rules that tie spec.autoscaling to the hosting shape in spec.endpoint."""
-    hosting = endpoint.hosting
-    serverless = endpoint.serverless
+def autoscaling_problems(
+    autoscaling: AutoscalingSpec, endpoint: EndpointSpec | None, placement: Placement
+) -> list[rules.Rule]:
+    """The rules that tie spec.autoscaling to where the model runs: the hosting shape of
+    spec.endpoint, or the placement on a shared ModelEndpoint (endpoint is then None)."""
+    hosting = endpoint.hosting if endpoint is not None else None
+    serverless = endpoint.serverless if endpoint is not None else None
+    instance_type = endpoint.instance_type if endpoint is not None else None
+    copies = placement is Placement.INFERENCE_COMPONENT
     problems = []
-    if endpoint.instance_type is not None and re.match(
-        BURSTABLE_INSTANCE_PATTERN, endpoint.instance_type
-    ):
+    if instance_type is not None and re.match(BURSTABLE_INSTANCE_PATTERN, instance_type):
         problems.append(rules.NOT_BURSTABLE)
-    if autoscaling.min_capacity == 0 and hosting is not Hosting.ASYNC:
+    if autoscaling.min_capacity == 0 and hosting is not Hosting.ASYNC and not copies:
         problems.append(rules.SCALE_TO_ZERO_NEEDS_ASYNC)
     targets = (
         (
             autoscaling.target_invocations_per_instance,
-            Hosting.REAL_TIME,
+            hosting is Hosting.REAL_TIME,
             rules.INVOCATIONS_TARGET_IFF_REAL_TIME,
         ),
         (
             autoscaling.target_provisioned_concurrency_utilization,
-            Hosting.SERVERLESS,
+            hosting is Hosting.SERVERLESS,
             rules.PROVISIONED_TARGET_IFF_SERVERLESS,
         ),
-        (autoscaling.target_backlog_per_instance, Hosting.ASYNC, rules.BACKLOG_TARGET_IFF_ASYNC),
+        (
+            autoscaling.target_backlog_per_instance,
+            hosting is Hosting.ASYNC,
+            rules.BACKLOG_TARGET_IFF_ASYNC,
+        ),
+        (
+            autoscaling.target_invocations_per_copy,
+            copies,
+            rules.COPY_TARGET_IFF_INFERENCE_COMPONENT,
+        ),
     )
-    # Each target is required with its hosting shape and refused with the others.
-    problems.extend(
-        rule for value, shape, rule in targets if (value is not None) != (hosting is shape)
-    )
+    # Each target is required where it applies and refused everywhere else.
+    problems.extend(rule for value, applies, rule in targets if (value is not None) != applies)
+    if placement is Placement.MULTI_MODEL:
+        problems.append(rules.NO_AUTOSCALING_WITH_MULTI_MODEL)
     if serverless is not None:
         if serverless.provisioned_concurrency is None:
             problems.append(rules.SERVERLESS_SCALING_NEEDS_PROVISIONED)
         if autoscaling.max_capacity > serverless.max_concurrency:
             problems.append(rules.SERVERLESS_MAX_NOT_ABOVE_CONCURRENCY)
     if autoscaling.scheduled_actions:
-        if endpoint.instance_type is None:
+        if instance_type is None:
             problems.append(rules.SCHEDULED_NEEDS_INSTANCE_TYPE)
         if hosting is not Hosting.ASYNC and any(
             0 in (action.min_capacity, action.max_capacity)

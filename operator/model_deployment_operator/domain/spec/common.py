@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+import re
+from collections.abc import Hashable, Mapping
 from typing import Annotated, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
+
+from model_deployment_operator.domain.spec import rules
 
 T = TypeVar("T", bound=Hashable)
 
@@ -41,6 +44,19 @@ SCHEDULE_PATTERN = (
 BURSTABLE_INSTANCE_PATTERN = r"^ml[.]t[0-9]"
 TAG_KEY_PATTERN = r"^[a-zA-Z0-9 _.:/=+@-]+$"
 RESERVED_TAG_PREFIXES = ("aws:", "sagemaker.mlops.dev/")
+# A Kubernetes object name (DNS subdomain, RFC 1123), as spec.endpointRef.name names one.
+KUBERNETES_NAME_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+# The TargetModel callers pass to InvokeEndpoint, and the object's key under the multi-model
+# endpoint's artifact prefix: relative (no leading slash, no empty, "." or ".." segment),
+# in S3's safe characters.
+TARGET_MODEL_PATTERN = r"^[a-zA-Z0-9_][a-zA-Z0-9_.=+-]*(/[a-zA-Z0-9_][a-zA-Z0-9_.=+-]*)*$"
+# An S3 prefix the models of a multi-model endpoint live under: ModelDataUrl, to which
+# SageMaker appends TargetModel, so it ends with a slash.
+S3_PREFIX_PATTERN = r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/(.*/)?$"
+# A container image URI (CreateModel's ContainerImage: no whitespace).
+IMAGE_PATTERN = r"^[^\s]+$"
+# A CloudWatch alarm name: not blank.
+ALARM_NAME_PATTERN = r"^.*[^\s].*$"
 
 S3Uri = Annotated[str, Field(pattern=S3_URI_PATTERN, max_length=512)]
 KmsKeyId = Annotated[str, Field(pattern=KMS_KEY_PATTERN, max_length=2048)]
@@ -61,6 +77,16 @@ class InvalidSpecError(ValueError):
     """The stored spec breaks a rule the CRD should have enforced."""
 
 
+def tag_key_problems(tags: Mapping[str, str]) -> list[rules.Rule]:
+    """The rules spec.tags breaks, in ModelDeployment and ModelEndpoint alike."""
+    problems = []
+    if not all(len(key) <= 128 and re.match(TAG_KEY_PATTERN, key) for key in tags):
+        problems.append(rules.TAG_KEYS_FORMAT)
+    if any(key.startswith(RESERVED_TAG_PREFIXES) for key in tags):
+        problems.append(rules.TAG_KEYS_NOT_RESERVED)
+    return problems
+
+
 def no_duplicates(values: tuple[T, ...]) -> tuple[T, ...]:
     """The models' side of x-kubernetes-list-type: set (the API server's "Duplicate value")."""
     seen: set[T] = set()
@@ -70,3 +96,13 @@ def no_duplicates(values: tuple[T, ...]) -> tuple[T, ...]:
             raise ValueError(msg)
         seen.add(value)
     return values
+
+
+def explain(error: ValidationError) -> str:
+    """pydantic's report as one readable sentence, each problem prefixed with its field."""
+    problems = []
+    for item in error.errors():
+        location = ".".join(str(part) for part in item["loc"])
+        message = item["msg"].removeprefix("Value error, ")
+        problems.append(f"spec.{location}: {message}" if location else message)
+    return "; ".join(problems)

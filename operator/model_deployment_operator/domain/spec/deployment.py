@@ -13,15 +13,21 @@ from model_deployment_operator.domain.spec.autoscaling import AutoscalingSpec, a
 from model_deployment_operator.domain.spec.common import (
     GROUP_ARN_PATTERN,
     REGION_PATTERN,
-    RESERVED_TAG_PREFIXES,
     ROLE_ARN_PATTERN,
     SAGEMAKER_NAME_PATTERN,
-    TAG_KEY_PATTERN,
     CamelModel,
     InvalidSpecError,
+    explain,
+    tag_key_problems,
 )
 from model_deployment_operator.domain.spec.endpoint import EndpointSpec
 from model_deployment_operator.domain.spec.model import ModelSpec
+from model_deployment_operator.domain.spec.placement import (
+    EndpointRefSpec,
+    InferenceComponentSpec,
+    MultiModelTargetSpec,
+    Placement,
+)
 
 
 class ApprovalPolicy(StrEnum):
@@ -45,12 +51,21 @@ class ApprovalSpec(CamelModel):
         return self
 
 
+class NotOnADedicatedEndpointError(InvalidSpecError):
+    """spec.endpoint was read for a ModelDeployment placed on a shared ModelEndpoint."""
+
+
 class ModelDeploymentSpec(CamelModel):
     model_package_group_name: Annotated[str, Field(min_length=1, max_length=170)]
     region: Annotated[str, Field(pattern=REGION_PATTERN, max_length=32)] | None = None
     execution_role_arn: Annotated[str, Field(pattern=ROLE_ARN_PATTERN, max_length=2048)]
     approval: ApprovalSpec = ApprovalSpec()
-    endpoint: EndpointSpec
+    dedicated_endpoint: EndpointSpec | None = Field(default=None, alias="endpoint")
+    """spec.endpoint, None when the deployment is placed on a shared ModelEndpoint. Code that
+    handles only dedicated endpoints reads `endpoint`."""
+    endpoint_ref: EndpointRefSpec | None = None
+    inference_component: InferenceComponentSpec | None = None
+    multi_model: MultiModelTargetSpec | None = None
     model: ModelSpec | None = None
     autoscaling: AutoscalingSpec | None = None
     deletion_policy: DeletionPolicy | None = None
@@ -67,11 +82,7 @@ class ModelDeploymentSpec(CamelModel):
 
     @model_validator(mode="after")
     def _tag_keys(self) -> Self:
-        problems = []
-        if not all(len(key) <= 128 and re.match(TAG_KEY_PATTERN, key) for key in self.tags):
-            problems.append(rules.TAG_KEYS_FORMAT)
-        if any(key.startswith(RESERVED_TAG_PREFIXES) for key in self.tags):
-            problems.append(rules.TAG_KEYS_NOT_RESERVED)
+        problems = tag_key_problems(self.tags)
         if problems:
             raise ValueError("; ".join(rule.message for rule in problems))
         return self
@@ -79,17 +90,57 @@ class ModelDeploymentSpec(CamelModel):
     @model_validator(mode="after")
     def _parts_agree(self) -> Self:
         """The rules the CRD declares on spec itself: one part constrains another."""
-        problems = []
-        if self.model is not None and self.endpoint.serverless is not None:
-            if self.model.vpc_config is not None:
-                problems.append(rules.VPC_NOT_SERVERLESS)
-            if self.model.enable_network_isolation:
-                problems.append(rules.ISOLATION_NOT_SERVERLESS)
+        problems = self._placement_problems()
+        endpoint = self.dedicated_endpoint
+        if self.model is not None:
+            if endpoint is not None and endpoint.serverless is not None:
+                if self.model.vpc_config is not None:
+                    problems.append(rules.VPC_NOT_SERVERLESS)
+                if self.model.enable_network_isolation:
+                    problems.append(rules.ISOLATION_NOT_SERVERLESS)
+            if self.multi_model is not None:
+                problems.append(rules.MODEL_NOT_WITH_MULTI_MODEL)
         if self.autoscaling is not None:
-            problems.extend(autoscaling_problems(self.autoscaling, self.endpoint))
+            problems.extend(autoscaling_problems(self.autoscaling, endpoint, self.placement))
         if problems:
             raise ValueError("; ".join(rule.message for rule in problems))
         return self
+
+    def _placement_problems(self) -> list[rules.Rule]:
+        problems = []
+        if (self.dedicated_endpoint is None) == (self.endpoint_ref is None):
+            problems.append(rules.ENDPOINT_OR_REF)
+        placed_as = (self.inference_component is not None) + (self.multi_model is not None)
+        if self.endpoint_ref is not None and placed_as != 1:
+            problems.append(rules.REF_NEEDS_ONE_PLACEMENT)
+        if self.endpoint_ref is None and placed_as:
+            problems.append(rules.PLACEMENT_NEEDS_REF)
+        return problems
+
+    @property
+    def placement(self) -> Placement:
+        """Where the model runs. Read it before `endpoint`, which only Dedicated has."""
+        if self.endpoint_ref is None:
+            return Placement.DEDICATED
+        if self.multi_model is not None:
+            return Placement.MULTI_MODEL
+        return Placement.INFERENCE_COMPONENT
+
+    @property
+    def endpoint(self) -> EndpointSpec:
+        """spec.endpoint of a deployment with a dedicated endpoint (Placement.DEDICATED).
+
+        Raises NotOnADedicatedEndpointError for one placed on a shared ModelEndpoint (an
+        InvalidSpecError, so code written before shared endpoints reports it rather than
+        crash); such code should branch on `placement` first."""
+        if self.dedicated_endpoint is None:
+            ref = self.endpoint_ref.name if self.endpoint_ref is not None else "(none)"
+            msg = (
+                f"spec.endpointRef: this ModelDeployment is placed on the shared ModelEndpoint "
+                f"{ref}, and has no spec.endpoint of its own"
+            )
+            raise NotOnADedicatedEndpointError(msg)
+        return self.dedicated_endpoint
 
     @property
     def group_name(self) -> str:
@@ -103,9 +154,4 @@ def parse_spec(raw: object) -> ModelDeploymentSpec:
     try:
         return ModelDeploymentSpec.model_validate(raw)
     except ValidationError as error:
-        problems = []
-        for item in error.errors():
-            location = ".".join(str(part) for part in item["loc"])
-            message = item["msg"].removeprefix("Value error, ")
-            problems.append(f"spec.{location}: {message}" if location else message)
-        raise InvalidSpecError("; ".join(problems)) from error
+        raise InvalidSpecError(explain(error)) from error

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
@@ -19,11 +20,24 @@ from model_deployment_operator.domain.spec.common import (
 MAX_ENVIRONMENT_NAME = 1024
 
 
-def _environment_names(environment: dict[str, str]) -> dict[str, str]:
-    for name in environment:
-        if len(name) > MAX_ENVIRONMENT_NAME or not re.match(ENVIRONMENT_NAME_PATTERN, name):
-            raise ValueError(rules.ENVIRONMENT_NAMES.message)
-    return environment
+def environment_names(rule: rules.Rule) -> Callable[[dict[str, str]], dict[str, str]]:
+    """A check of environment variable names that reports `rule` (each place has its own)."""
+
+    def check(environment: dict[str, str]) -> dict[str, str]:
+        for name in environment:
+            if len(name) > MAX_ENVIRONMENT_NAME or not re.match(ENVIRONMENT_NAME_PATTERN, name):
+                raise ValueError(rule.message)
+        return environment
+
+    return check
+
+
+Environment = Annotated[
+    dict[str, Annotated[str, Field(max_length=1024)]],
+    Field(max_length=100),
+    AfterValidator(environment_names(rules.ENVIRONMENT_NAMES)),
+]
+"""Container environment variables: at most 100, names and values of at most 1024."""
 
 
 class VpcConfigSpec(CamelModel):
@@ -44,10 +58,6 @@ class VpcConfigSpec(CamelModel):
 class ModelSpec(CamelModel):
     """Settings of CreateModel, for the container that runs the model package."""
 
-    environment: Annotated[
-        dict[str, Annotated[str, Field(max_length=1024)]],
-        Field(max_length=100),
-        AfterValidator(_environment_names),
-    ] = Field(default_factory=dict)
+    environment: Environment = Field(default_factory=dict)
     vpc_config: VpcConfigSpec | None = None
     enable_network_isolation: bool = False

@@ -1,14 +1,18 @@
-"""Every rule the CRD checks with CEL (x-kubernetes-validations), with its message.
+"""Every rule the CRDs check with CEL (x-kubernetes-validations), with its message.
 
-The CRD states each rule in CEL and the models re-check it in Python with the same message,
-for objects stored before a CRD upgrade. A contract test reads the CRD and requires exactly
-these (place, message) pairs, so a rule cannot be added on one side only.
+Each CRD states its rules in CEL and the models re-check them in Python with the same
+messages, for objects stored before a CRD upgrade. A contract test reads each CRD and
+requires exactly its (place, message) pairs: RULES for ModelDeployment, MODEL_ENDPOINT_RULES
+for ModelEndpoint. So a rule cannot be added on one side only.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Final
+
+MODEL_DEPLOYMENT: Final = "ModelDeployment"
+MODEL_ENDPOINT: Final = "ModelEndpoint"
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,8 @@ class Rule:
     message: str
     transition: bool = False
     """Compares with oldSelf: only the API server can check it (the models see one version)."""
+    kinds: tuple[str, ...] = (MODEL_DEPLOYMENT,)
+    """The CRDs that declare it (the tag rules, for instance, are in both)."""
 
     def __str__(self) -> str:
         return self.message
@@ -30,6 +36,7 @@ REGION_IMMUTABLE: Final = Rule(
     "spec",
     "spec.region is immutable: it cannot be added, changed or removed after creation",
     transition=True,
+    kinds=(MODEL_DEPLOYMENT, MODEL_ENDPOINT),
 )
 GROUP_NAME_OR_ARN: Final = Rule(
     "spec.modelPackageGroupName",
@@ -44,11 +51,56 @@ PINNED_VERSION_IFF_PINNED: Final = Rule(
 TAG_KEYS_FORMAT: Final = Rule(
     "spec.tags",
     "tag keys must be 1 to 128 characters of letters, digits, spaces and _.:/=+-@",
+    kinds=(MODEL_DEPLOYMENT, MODEL_ENDPOINT),
 )
 TAG_KEYS_NOT_RESERVED: Final = Rule(
     "spec.tags",
     "tag keys must not start with 'aws:' or 'sagemaker.mlops.dev/' (reserved for AWS and for "
     "the operator's ownership tags)",
+    kinds=(MODEL_DEPLOYMENT, MODEL_ENDPOINT),
+)
+
+# ---------------------------------------------------------------------------- placement
+# Where a ModelDeployment runs: its own endpoint (spec.endpoint), or a shared ModelEndpoint
+# (spec.endpointRef) as an inference component or as a target of a multi-model endpoint.
+ENDPOINT_OR_REF: Final = Rule(
+    "spec",
+    "spec must set exactly one of endpoint (a dedicated SageMaker endpoint) and endpointRef "
+    "(a shared ModelEndpoint in the same namespace)",
+)
+ENDPOINT_REF_IMMUTABLE: Final = Rule(
+    "spec",
+    "spec.endpointRef is immutable: it cannot be added, changed or removed after creation",
+    transition=True,
+)
+REF_NEEDS_ONE_PLACEMENT: Final = Rule(
+    "spec",
+    "endpointRef requires exactly one of inferenceComponent (on an InferenceComponents "
+    "ModelEndpoint) and multiModel (on a MultiModel ModelEndpoint)",
+)
+PLACEMENT_NEEDS_REF: Final = Rule(
+    "spec",
+    "inferenceComponent and multiModel are allowed only with endpointRef: a dedicated "
+    "endpoint (spec.endpoint) hosts its model alone",
+)
+MODEL_NOT_WITH_MULTI_MODEL: Final = Rule(
+    "spec",
+    "model is not allowed with multiModel: a multi-model endpoint runs the ModelEndpoint's "
+    "container (its spec.multiModel.image and environment)",
+)
+IC_MAX_MEMORY_NOT_BELOW_MEMORY: Final = Rule(
+    "spec.inferenceComponent",
+    "inferenceComponent.maxMemoryMb must be greater than or equal to inferenceComponent.memoryMb",
+)
+IC_BATCH_PERCENT: Final = Rule(
+    "spec.inferenceComponent.rollingUpdate.maximumBatchSize",
+    "inferenceComponent.rollingUpdate.maximumBatchSize.value must be at most 100 when "
+    "maximumBatchSize.type is CAPACITY_PERCENT",
+)
+IC_ROLLBACK_BATCH_PERCENT: Final = Rule(
+    "spec.inferenceComponent.rollingUpdate.rollbackMaximumBatchSize",
+    "inferenceComponent.rollingUpdate.rollbackMaximumBatchSize.value must be at most 100 when "
+    "rollbackMaximumBatchSize.type is CAPACITY_PERCENT",
 )
 
 # ---------------------------------------------------------------------------- spec.endpoint
@@ -157,8 +209,8 @@ NOT_BURSTABLE: Final = Rule(
 )
 SCALE_TO_ZERO_NEEDS_ASYNC: Final = Rule(
     "spec",
-    "autoscaling.minCapacity may be 0 only with endpoint.async (scale to zero is for "
-    "asynchronous inference)",
+    "autoscaling.minCapacity may be 0 only with endpoint.async or inferenceComponent (scale to "
+    "zero is for asynchronous inference and for the copies of an inference component)",
 )
 INVOCATIONS_TARGET_IFF_REAL_TIME: Final = Rule(
     "spec",
@@ -195,4 +247,62 @@ SCHEDULED_ZERO_NEEDS_ASYNC: Final = Rule(
     "autoscaling.scheduledActions[].minCapacity and maxCapacity may be 0 only with endpoint.async",
 )
 
-RULES: Final = tuple(value for value in dict(globals()).values() if isinstance(value, Rule))
+COPY_TARGET_IFF_INFERENCE_COMPONENT: Final = Rule(
+    "spec",
+    "autoscaling.targetInvocationsPerCopy is required with inferenceComponent (autoscaling then "
+    "scales its copy count), and must be omitted otherwise",
+)
+NO_AUTOSCALING_WITH_MULTI_MODEL: Final = Rule(
+    "spec",
+    "autoscaling is not allowed with multiModel: the models of a multi-model endpoint share its "
+    "instances, which the ModelEndpoint sizes",
+)
+
+# ---------------------------------------------------------------------------- ModelEndpoint
+ENDPOINT_NAME_FIELD_IMMUTABLE: Final = Rule(
+    "spec",
+    "spec.endpointName is immutable: it cannot be added, changed or removed after creation",
+    transition=True,
+    kinds=(MODEL_ENDPOINT,),
+)
+MODE_IMMUTABLE: Final = Rule(
+    "spec",
+    "spec.mode is immutable: a ModelEndpoint cannot switch between InferenceComponents and "
+    "MultiModel; create another ModelEndpoint",
+    transition=True,
+    kinds=(MODEL_ENDPOINT,),
+)
+MANAGED_SCALING_NEEDS_INFERENCE_COMPONENTS: Final = Rule(
+    "spec",
+    "managedInstanceScaling is allowed only with mode InferenceComponents: SageMaker supports "
+    "managed instance scaling only on inference component endpoints",
+    kinds=(MODEL_ENDPOINT,),
+)
+MULTI_MODEL_IFF_MULTI_MODEL_MODE: Final = Rule(
+    "spec",
+    "multiModel is required with mode MultiModel, and must be omitted otherwise",
+    kinds=(MODEL_ENDPOINT,),
+)
+INITIAL_COUNT_NOT_ABOVE_MAX_INSTANCES: Final = Rule(
+    "spec",
+    "initialInstanceCount must be less than or equal to managedInstanceScaling.maxInstanceCount",
+    kinds=(MODEL_ENDPOINT,),
+)
+MIN_INSTANCES_NOT_ABOVE_MAX: Final = Rule(
+    "spec.managedInstanceScaling",
+    "managedInstanceScaling.minInstanceCount must be less than or equal to "
+    "managedInstanceScaling.maxInstanceCount",
+    kinds=(MODEL_ENDPOINT,),
+)
+MULTI_MODEL_ENVIRONMENT_NAMES: Final = Rule(
+    "spec.multiModel.environment",
+    "multiModel.environment names must start with a letter or an underscore and contain only "
+    "letters, digits and underscores, at most 1024 characters",
+    kinds=(MODEL_ENDPOINT,),
+)
+
+ALL_RULES: Final = tuple(value for value in dict(globals()).values() if isinstance(value, Rule))
+RULES: Final = tuple(rule for rule in ALL_RULES if MODEL_DEPLOYMENT in rule.kinds)
+"""The rules of the ModelDeployment CRD."""
+MODEL_ENDPOINT_RULES: Final = tuple(rule for rule in ALL_RULES if MODEL_ENDPOINT in rule.kinds)
+"""The rules of the ModelEndpoint CRD."""
