@@ -33,7 +33,7 @@ CHART = ROOT / "helm" / "model-deployment-operator"
 CRDS = ROOT / "crds"
 RELEASE = "model-deployment-operator"
 OPERATOR_NAMESPACE = "mdo-system"
-CRD_NAME = "modeldeployments.sagemaker.mlops.dev"
+CRD_NAMES = ["modeldeployments.sagemaker.mlops.dev", "modelendpoints.sagemaker.mlops.dev"]
 HELM_ONLY_LABELS = ("helm.sh/chart", "app.kubernetes.io/managed-by", "app.kubernetes.io/version")
 
 Helm = Callable[..., subprocess.CompletedProcess[str]]
@@ -140,9 +140,12 @@ def test_bad_values_fail_with_a_message(helm: Helm, setting: str, message: str) 
     assert message in result.stderr
 
 
-def test_chart_ships_the_canonical_crd(helm: Helm) -> None:
+def test_chart_ships_the_canonical_crds(helm: Helm) -> None:
+    """Both kinds; helm prints the files one after the other (no document separator)."""
     shown = helm("show", "crds", str(CHART)).stdout
-    assert shown.strip() == (CRDS / f"{CRD_NAME}.yaml").read_text().strip()
+    assert shown.count("kind: CustomResourceDefinition") == len(CRD_NAMES)
+    for name in CRD_NAMES:
+        assert (CRDS / f"{name}.yaml").read_text().strip() in shown
 
 
 # ----------------------------------------------------------------------------- RBAC
@@ -167,6 +170,34 @@ def test_cluster_role_rules_equal_manifests_rbac(helm: Helm) -> None:
     assert binding["subjects"] == one(MANIFEST_RBAC, "ClusterRoleBinding")["subjects"]
     assert find(rendered, "Role") == find(rendered, "RoleBinding") == []
     assert "MDO_NAMESPACES" not in env_of(one(rendered, "Deployment"))
+
+
+def test_the_operator_may_do_to_model_endpoints_what_it_may_do_to_model_deployments(
+    helm: Helm,
+) -> None:
+    """A ModelEndpoint is reconciled like a ModelDeployment (finalizer, status), and users
+    edit and view both through the aggregated roles."""
+
+    def verbs(rules: list[dict[str, Any]], resource: str) -> set[str]:
+        return {
+            verb
+            for rule in rules
+            if "sagemaker.mlops.dev" in rule["apiGroups"] and resource in rule["resources"]
+            for verb in rule["verbs"]
+        }
+
+    rendered = render(helm)
+    for documents in (rendered, MANIFEST_RBAC):
+        for name in (RELEASE, f"{RELEASE}-edit", f"{RELEASE}-view"):
+            rules = one(documents, "ClusterRole", name)["rules"]
+            for suffix in ("", "/status"):
+                deployments = verbs(rules, f"modeldeployments{suffix}")
+                assert verbs(rules, f"modelendpoints{suffix}") == deployments, (name, suffix)
+        operator_rules = one(documents, "ClusterRole", RELEASE)["rules"]
+        assert verbs(operator_rules, "modelendpoints") == {"get", "list", "watch", "patch"}
+        assert verbs(operator_rules, "modelendpoints/status") == {"get", "patch"}
+    for role in find(render(helm, "--set", "watchNamespaces={ml-prod}"), "Role"):
+        assert verbs(role["rules"], "modelendpoints/status") == {"get", "patch"}
 
 
 def test_watch_namespaces_gets_a_role_per_namespace_and_no_cluster_access(helm: Helm) -> None:
@@ -282,7 +313,8 @@ def test_kustomize_manifests_equal_the_chart_defaults(helm: Helm, kubectl: Kubec
     )
     namespace = one(plain, "Namespace", OPERATOR_NAMESPACE)
     assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
-    assert one(plain, "CustomResourceDefinition")["metadata"]["name"] == CRD_NAME
+    crds = find(plain, "CustomResourceDefinition")
+    assert sorted(crd["metadata"]["name"] for crd in crds) == CRD_NAMES
 
 
 # ----------------------------------------------------------------------------- API server

@@ -65,15 +65,16 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{/*
 The operator's own permissions, identical to manifests/rbac.yaml (a test compares them).
 It runs kopf standalone (no peering objects) with discovery off (no CRD or namespace
-access), so it needs its own resources, their status, and Events.
+access), so it needs its own resources (ModelDeployments and the shared ModelEndpoints they
+are placed on), their status, and Events.
 */}}
 {{- define "mdo.operatorRules" -}}
 - apiGroups: [sagemaker.mlops.dev]
-  resources: [modeldeployments]
+  resources: [modeldeployments, modelendpoints]
   # patch: finalizer and kopf's progress annotations.
   verbs: [get, list, watch, patch]
 - apiGroups: [sagemaker.mlops.dev]
-  resources: [modeldeployments/status]
+  resources: [modeldeployments/status, modelendpoints/status]
   verbs: [get, patch]
 - apiGroups: [""]
   resources: [events]
