@@ -20,7 +20,15 @@ from dataclasses import replace
 from typing import Any, Final
 
 from sagemaker_emulator.arns import aws_partition
-from sagemaker_emulator.aws_backends import MetricAlarm, delete_alarms, put_alarm
+from sagemaker_emulator.aws_backends import (
+    MetricAlarm,
+    alarms_with_action,
+    delete_alarms,
+    put_alarm,
+    put_metric,
+    set_alarm_state,
+)
+from sagemaker_emulator.components import ComponentStatus, InferenceComponent
 from sagemaker_emulator.context import Call, Params, Result
 from sagemaker_emulator.errors import (
     AwsError,
@@ -30,13 +38,15 @@ from sagemaker_emulator.errors import (
 )
 from sagemaker_emulator.lifecycle import Endpoint, EndpointStatus, LiveVariant
 from sagemaker_emulator.pagination import paginate
-from sagemaker_emulator.records import ScalableTarget, ScalingPolicy
+from sagemaker_emulator.records import ScalableTarget, ScalingPolicy, component_target_key
 from sagemaker_emulator.state import Partition
 
 NAMESPACE: Final = "sagemaker"
 INSTANCE_COUNT: Final = "sagemaker:variant:DesiredInstanceCount"
 PROVISIONED_CONCURRENCY: Final = "sagemaker:variant:DesiredProvisionedConcurrency"
+COPY_COUNT: Final = "sagemaker:inference-component:DesiredCopyCount"
 _RESOURCE_ID = re.compile(r"^endpoint/(?P<endpoint>[^/]+)/variant/(?P<variant>[^/]+)$")
+_COMPONENT_ID = re.compile(r"^inference-component/(?P<component>[^/]+)$")
 
 
 def invalid_token() -> AwsError:
@@ -49,16 +59,28 @@ def sagemaker_only(params: Params) -> None:
 
 
 def _parse_resource_id(resource_id: str) -> tuple[str, str]:
+    """(endpoint, variant) of ``endpoint/<endpoint>/variant/<variant>``."""
     match = _RESOURCE_ID.match(resource_id)
     if match is None:
         raise validation_error(
             f"Unsupported resource ID {resource_id}: the emulator scales SageMaker endpoint "
-            "variants, endpoint/<endpoint-name>/variant/<variant-name>."
+            "variants, endpoint/<endpoint-name>/variant/<variant-name>, and inference "
+            "components, inference-component/<inference-component-name>."
         )
     return match["endpoint"], match["variant"]
 
 
+def _component_of(resource_id: str) -> str | None:
+    """The component of ``inference-component/<name>`` (RegisterScalableTarget API
+    reference, ResourceId), or None for any other resource ID."""
+    match = _COMPONENT_ID.match(resource_id)
+    return match["component"] if match else None
+
+
 def target_key(resource_id: str) -> tuple[str, str]:
+    component = _component_of(resource_id)
+    if component is not None:
+        return component_target_key(component)
     endpoint, variant = _parse_resource_id(resource_id)
     return endpoint.lower(), variant
 
@@ -83,6 +105,8 @@ def find_target(partition: Partition, params: Params) -> ScalableTarget | None:
 
 def register_scalable_target(call: Call, params: Params) -> Result:
     sagemaker_only(params)
+    if _component_of(params["ResourceId"]) is not None:
+        return _register_component_target(call, params)
     partition = call.partition
     resource_id = params["ResourceId"]
     endpoint_name, variant_name = _parse_resource_id(resource_id)
@@ -94,6 +118,16 @@ def register_scalable_target(call: Call, params: Params) -> Result:
             f"Unable to register scalable target: the SageMaker endpoint variant "
             f"{resource_id} does not exist."
         )
+    if variant.hosts_components:
+        # Components, not instances, are what scales on such an endpoint (developer
+        # guide, "Scale an endpoint to zero instances"); ManagedInstanceScaling sizes
+        # the fleet. The wording is the emulator's.
+        raise validation_error(
+            f"Unable to register scalable target {resource_id}: variant {variant_name} hosts "
+            "inference components; register each component "
+            "(inference-component/<name>, sagemaker:inference-component:DesiredCopyCount) "
+            "and let ManagedInstanceScaling size the instances."
+        )
     dimension = params["ScalableDimension"]
     expected = PROVISIONED_CONCURRENCY if variant.is_serverless else INSTANCE_COUNT
     if dimension != expected:
@@ -103,6 +137,23 @@ def register_scalable_target(call: Call, params: Params) -> Result:
     _check_scalable(endpoint, variant, resource_id)
     key = (endpoint.name.lower(), variant_name)
     existing = partition.scalable_targets.get(key)
+    minimum, maximum = _range(params, existing)
+    _check_minimum(endpoint, variant, resource_id, minimum)
+    target = _target(
+        call,
+        params,
+        existing,
+        endpoint_key=key[0],
+        variant_name=variant_name,
+        minimum=minimum,
+        maximum=maximum,
+    )
+    partition.scalable_targets[key] = target
+    _clamp_capacity(endpoint, variant_name, minimum, maximum)
+    return {"ScalableTargetARN": target.arn}
+
+
+def _range(params: Params, existing: ScalableTarget | None) -> tuple[int, int]:
     minimum = params.get("MinCapacity", existing.min_capacity if existing else None)
     maximum = params.get("MaxCapacity", existing.max_capacity if existing else None)
     if minimum is None or maximum is None:
@@ -113,13 +164,28 @@ def register_scalable_target(call: Call, params: Params) -> Result:
         raise validation_error(
             f"Minimum capacity ({minimum}) cannot be greater than maximum capacity ({maximum})."
         )
-    _check_minimum(endpoint, variant, resource_id, minimum)
-    region, account = partition.region, partition.account_id
-    target = ScalableTarget(
-        resource_id=existing.resource_id if existing else resource_id,
-        endpoint_key=key[0],
+    return int(minimum), int(maximum)
+
+
+def _target(
+    call: Call,
+    params: Params,
+    existing: ScalableTarget | None,
+    *,
+    endpoint_key: str,
+    variant_name: str,
+    minimum: int,
+    maximum: int,
+    component: str | None = None,
+) -> ScalableTarget:
+    """The target as registered: a new one, or ``existing`` with the request's changes
+    (RegisterScalableTarget creates or updates)."""
+    region, account = call.partition.region, call.partition.account_id
+    return ScalableTarget(
+        resource_id=existing.resource_id if existing else params["ResourceId"],
+        endpoint_key=endpoint_key,
         variant_name=variant_name,
-        dimension=dimension,
+        dimension=params["ScalableDimension"],
         min_capacity=minimum,
         max_capacity=maximum,
         created_at=existing.created_at if existing else call.now,
@@ -139,9 +205,48 @@ def register_scalable_target(call: Call, params: Params) -> Result:
             params.get("SuspendedState")
             or (existing.suspended_state if existing else _NOT_SUSPENDED)
         ),
+        component=component,
+    )
+
+
+def _register_component_target(call: Call, params: Params) -> Result:
+    """``inference-component/<name>`` on sagemaker:inference-component:DesiredCopyCount,
+    whose minimum may be 0 (developer guide, "Scale an endpoint to zero instances":
+    "Register the inference component as a scalable target. When you register it, set
+    the minimum capacity to 0"). Registering moves the desired copy count into the range,
+    through the same change UpdateInferenceComponentRuntimeConfig makes."""
+    partition = call.partition
+    resource_id = params["ResourceId"]
+    name = _component_of(resource_id) or ""
+    component = partition.component(name, call.now)
+    if component is None or component.status is ComponentStatus.DELETING:
+        raise validation_error(
+            f"Unable to register scalable target: the SageMaker inference component "
+            f"{resource_id} does not exist."
+        )
+    if params["ScalableDimension"] != COPY_COUNT:
+        raise validation_error(
+            f"Unsupported scalable dimension {params['ScalableDimension']} for {resource_id}; "
+            f"use {COPY_COUNT}."
+        )
+    key = component_target_key(component.name)
+    existing = partition.scalable_targets.get(key)
+    minimum, maximum = _range(params, existing)
+    target = _target(
+        call,
+        params,
+        existing,
+        endpoint_key=component.endpoint_key,
+        variant_name=component.variant_name,
+        minimum=minimum,
+        maximum=maximum,
+        component=component.name.lower(),
     )
     partition.scalable_targets[key] = target
-    _clamp_capacity(endpoint, variant_name, minimum, maximum)
+    clamped = min(max(component.desired, minimum), maximum)
+    if clamped != component.desired and component.pending is None:
+        durations = call.state.settings.durations
+        component.start_copies(clamped, call.now, call.now + durations.updating)
     return {"ScalableTargetARN": target.arn}
 
 
@@ -187,8 +292,8 @@ def _check_minimum(
     endpoint: Endpoint, variant: LiveVariant, resource_id: str, minimum: int
 ) -> None:
     """A minimum of 0 is allowed only where SageMaker scales to zero: asynchronous
-    endpoints ("Autoscale an asynchronous endpoint") and inference components, which the
-    emulator does not host. Real-time variants keep at least one instance ("Auto scaling
+    endpoints ("Autoscale an asynchronous endpoint") and inference components
+    (``_register_component_target``). Real-time variants keep at least one instance ("Auto scaling
     prerequisites": "Minimum instance count is required to be 1 or higher") and
     provisioned concurrency is at least 1 (ProductionVariantServerlessConfig). The
     Application Auto Scaling API reference says such errors name the minimum allowed."""
@@ -201,7 +306,7 @@ def _check_minimum(
     )
     raise validation_error(
         f"Minimum capacity for {resource_id} cannot be less than 1: {kind} does not scale "
-        "to zero (only asynchronous inference endpoints do)."
+        "to zero (only asynchronous inference endpoints and inference components do)."
     )
 
 
@@ -296,6 +401,10 @@ _PREDEFINED_METRICS: Final = {
         "SageMakerVariantConcurrentRequestsPerModelHighResolution",
     ),
     PROVISIONED_CONCURRENCY: ("SageMakerVariantProvisionedConcurrencyUtilization",),
+    COPY_COUNT: (
+        "SageMakerInferenceComponentInvocationsPerCopy",
+        "SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution",
+    ),
 }
 _CLOUDWATCH_METRICS: Final = {
     "SageMakerVariantInvocationsPerInstance": ("InvocationsPerInstance", "Sum", 60),
@@ -308,6 +417,13 @@ _CLOUDWATCH_METRICS: Final = {
         "ServerlessProvisionedConcurrencyUtilization",
         "Average",
         60,
+    ),
+    # Dimension InferenceComponentName.
+    "SageMakerInferenceComponentInvocationsPerCopy": ("InvocationsPerCopy", "Sum", 60),
+    "SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution": (
+        "ConcurrentRequestsPerCopy",
+        "Average",
+        10,
     ),
 }
 
@@ -447,7 +563,6 @@ def _target_tracking_alarms(
         for side in ("AlarmHigh", "AlarmLow")
         if f"-{side}-" in (name := a["AlarmName"])
     }
-    endpoint_name, variant_name = _parse_resource_id(target.resource_id)
     predefined = configuration.get("PredefinedMetricSpecification")
     custom = configuration.get("CustomizedMetricSpecification") or {}
     metric_name: str | None
@@ -455,10 +570,7 @@ def _target_tracking_alarms(
     if predefined is not None:
         metric_name, statistic, period = _CLOUDWATCH_METRICS[predefined["PredefinedMetricType"]]
         namespace: str | None = "AWS/SageMaker"
-        dimensions = [
-            {"Name": "EndpointName", "Value": endpoint_name},
-            {"Name": "VariantName", "Value": variant_name},
-        ]
+        dimensions = _metric_dimensions(target.resource_id)
         unit = None
         metrics: list[Mapping[str, Any]] = []
     else:
@@ -487,6 +599,18 @@ def _target_tracking_alarms(
             metrics=metrics,
         )
         for side, operator, periods, threshold in sides
+    ]
+
+
+def _metric_dimensions(resource_id: str) -> list[dict[str, str]]:
+    """The CloudWatch dimensions of a target's SageMaker metrics."""
+    component = _component_of(resource_id)
+    if component is not None:
+        return [{"Name": "InferenceComponentName", "Value": component}]
+    endpoint_name, variant_name = _parse_resource_id(resource_id)
+    return [
+        {"Name": "EndpointName", "Value": endpoint_name},
+        {"Name": "VariantName", "Value": variant_name},
     ]
 
 
@@ -556,6 +680,115 @@ def delete_scaling_policy(call: Call, params: Params) -> Result:
         )
     remove_alarms(call, [policy])
     return {}
+
+
+# ---------------------------------------------------------------------- scale out from zero
+
+NO_CAPACITY_METRIC: Final = "NoCapacityInvocationFailures"
+
+
+def no_capacity(call: Call, component: InferenceComponent) -> None:
+    """An invocation found no copy of ``component``. SageMaker counts it in the
+    NoCapacityInvocationFailures metric (AWS/SageMaker, dimension InferenceComponentName);
+    the developer guide ("Scale an endpoint to zero instances") has users alarm on it
+    with a step scaling policy as the alarm's action, so that the component scales out
+    from zero. The emulator publishes the data point to moto's CloudWatch and, for each
+    step scaling policy of the component's target that an alarm on that metric names as
+    its action, sets the alarm to ALARM and applies the policy's step at once (a
+    simplification of CloudWatch's evaluation), respecting the policy's Cooldown."""
+    partition = call.partition
+    account, region = partition.account_id, partition.region
+    dimensions = {"InferenceComponentName": component.name}
+    call.after(
+        functools.partial(
+            put_metric,
+            account,
+            region,
+            namespace="AWS/SageMaker",
+            metric_name=NO_CAPACITY_METRIC,
+            dimensions=dimensions,
+            value=1.0,
+        )
+    )
+    target = partition.scalable_targets.get(component_target_key(component.name))
+    if target is None or target.suspended_state.get("DynamicScalingOutSuspended"):
+        return
+    policies = [
+        p
+        for p in partition.scaling_policies.values()
+        if p.resource_id == target.resource_id and p.policy_type == "StepScaling"
+    ]
+    for policy in policies:
+        alarms = [
+            alarm
+            for alarm in alarms_with_action(account, region, policy.arn)
+            if alarm.actions_enabled
+            and alarm.metric_name == NO_CAPACITY_METRIC
+            and alarm.dimensions.get("InferenceComponentName") == component.name
+        ]
+        if not alarms or not _cooled_down(partition, policy, call.now):
+            continue
+        alarm = alarms[0]
+        call.after(
+            functools.partial(
+                set_alarm_state,
+                account,
+                region,
+                alarm.name,
+                "ALARM",
+                "Threshold Crossed: 1 datapoint [1.0] was greater than or equal to the "
+                f"threshold ({alarm.threshold}).",
+            )
+        )
+        _apply_step(call, component, target, policy, 1.0 - alarm.threshold)
+
+
+def _cooled_down(partition: Partition, policy: ScalingPolicy, now: float) -> bool:
+    last = partition.policy_activity.get(policy.arn)
+    cooldown = float(policy.configuration.get("Cooldown", 0))
+    return last is None or now >= last + cooldown
+
+
+def _apply_step(
+    call: Call,
+    component: InferenceComponent,
+    target: ScalableTarget,
+    policy: ScalingPolicy,
+    breach: float,
+) -> None:
+    """The step whose interval holds ``breach`` (metric minus threshold), applied by its
+    AdjustmentType and clamped into the target's range (Application Auto Scaling User
+    Guide, "Step scaling policies")."""
+    configuration = policy.configuration
+    step = next(
+        (
+            s
+            for s in configuration.get("StepAdjustments") or []
+            if s.get("MetricIntervalLowerBound", -math.inf)
+            <= breach
+            < s.get("MetricIntervalUpperBound", math.inf)
+        ),
+        None,
+    )
+    if step is None or component.pending is not None:
+        return
+    adjustment = int(step["ScalingAdjustment"])
+    current = component.desired
+    kind = configuration.get("AdjustmentType")
+    if kind == "ExactCapacity":
+        wanted = adjustment
+    elif kind == "PercentChangeInCapacity":
+        wanted = current + max(
+            math.ceil(abs(current * adjustment / 100)),
+            int(configuration.get("MinAdjustmentMagnitude", 1)),
+        ) * (1 if adjustment >= 0 else -1)
+    else:
+        wanted = current + adjustment
+    wanted = min(max(wanted, target.min_capacity), target.max_capacity)
+    call.partition.policy_activity[policy.arn] = call.now
+    if wanted != current:
+        durations = call.state.settings.durations
+        component.start_copies(wanted, call.now, call.now + durations.updating)
 
 
 OPERATIONS: Final[dict[str, Callable[[Call, Params], Result]]] = {

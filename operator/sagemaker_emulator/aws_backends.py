@@ -222,3 +222,73 @@ def delete_alarms(account_id: str, region: str, names: Sequence[str]) -> None:
 
     if names:
         cloudwatch_backends[account_id][region].delete_alarms(list(names))
+
+
+def _cloudwatch(account_id: str, region: str) -> Any:
+    from moto.cloudwatch.models import cloudwatch_backends  # noqa: PLC0415
+
+    return cloudwatch_backends[account_id][region]
+
+
+def alarm_in_alarm(account_id: str, region: str, names: Sequence[str]) -> str | None:
+    """The first of the named alarms whose state is ALARM, if any."""
+    for alarm in _cloudwatch(account_id, region).get_alarms_by_alarm_names(list(names)):
+        if alarm.state_value == "ALARM":
+            return str(alarm.name)
+    return None
+
+
+@dataclass(frozen=True)
+class AlarmView:
+    """What the emulator reads of a CloudWatch alarm to act on it."""
+
+    name: str
+    metric_name: str | None
+    dimensions: Mapping[str, str]
+    threshold: float
+    comparison_operator: str
+    actions_enabled: bool
+
+
+def alarms_with_action(account_id: str, region: str, action_arn: str) -> list[AlarmView]:
+    """The alarms whose AlarmActions include ``action_arn`` (a scaling policy ARN)."""
+    return [
+        AlarmView(
+            name=str(alarm.name),
+            metric_name=alarm.metric_name,
+            dimensions={d.name: d.value for d in alarm.dimensions or []},
+            threshold=float(alarm.threshold),
+            comparison_operator=str(alarm.comparison_operator),
+            actions_enabled=bool(alarm.actions_enabled),
+        )
+        for alarm in _cloudwatch(account_id, region).alarms.values()
+        if action_arn in (alarm.alarm_actions or [])
+    ]
+
+
+def set_alarm_state(account_id: str, region: str, name: str, state: str, reason: str) -> None:
+    _cloudwatch(account_id, region).set_alarm_state(name, reason, "{}", state)
+
+
+def put_metric(
+    account_id: str,
+    region: str,
+    *,
+    namespace: str,
+    metric_name: str,
+    dimensions: Mapping[str, str],
+    value: float,
+    unit: str = "Count",
+) -> None:
+    """Publish one data point, as SageMaker publishes its endpoint metrics."""
+    _cloudwatch(account_id, region).put_metric_data(
+        namespace,
+        [
+            {
+                "MetricName": metric_name,
+                "Value": value,
+                "Unit": unit,
+                "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
+            }
+        ],
+    )

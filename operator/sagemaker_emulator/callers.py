@@ -13,6 +13,7 @@ from typing import Any, Final
 
 # The request members that name the object a call is about, in the order they are looked up.
 _RESOURCE_MEMBERS: Final = (
+    "InferenceComponentName",
     "EndpointName",
     "EndpointConfigName",
     "ModelName",

@@ -16,9 +16,11 @@ from sagemaker_emulator.errors import AwsError
 from sagemaker_emulator.events import deliver, queue_location
 from sagemaker_emulator.faults import (
     DEFAULT_ASYNC_FAILURE,
+    DEFAULT_COMPONENT_UPDATE_FAILURE,
     DEFAULT_CREATE_FAILURE,
     DEFAULT_UPDATE_FAILURE,
     ApiFaults,
+    ComponentUpdateFailure,
     EndpointFailure,
 )
 from sagemaker_emulator.registry import set_package_status
@@ -70,6 +72,7 @@ class ControlApi:
             ("POST", "faults/endpoint-create"): self._fail_next_create,
             ("POST", "faults/endpoint-update"): self._fail_next_update,
             ("POST", "faults/async-inference"): self._fail_next_async_invocation,
+            ("POST", "faults/inference-component-update"): self._fail_next_component_update,
             ("POST", "multi-model/unload"): self._unload_models,
         }
 
@@ -220,6 +223,19 @@ class ControlApi:
         with self._state.lock:
             for _ in range(count):
                 self._state.endpoint_faults.fail_next_async_invocation(failure)
+        return self._describe_faults({})
+
+    def _fail_next_component_update(self, payload: Payload) -> Payload:
+        after = payload.get("afterBatches", 1)
+        if isinstance(after, bool) or not isinstance(after, int) or after < 1:
+            raise ControlError("'afterBatches' must be an integer of at least 1")
+        failure = ComponentUpdateFailure(
+            payload.get("inferenceComponentName"),
+            payload.get("failureReason") or DEFAULT_COMPONENT_UPDATE_FAILURE,
+            after,
+        )
+        with self._state.lock:
+            self._state.endpoint_faults.fail_next_component_update(failure)
         return self._describe_faults({})
 
     # ------------------------------------------------------------------ multi-model

@@ -51,25 +51,22 @@ def unsupported_feature(detail: str) -> AwsError:
 def _variant(partition: Partition, raw: dict[str, Any]) -> VariantSpec:
     name = raw["VariantName"]
     model_name = raw.get("ModelName")
-    if model_name is None:
-        raise validation_error(
-            f"Variant {name} has no ModelName: the emulator hosts models on variants and "
-            "does not implement inference components."
-        )
-    model = partition.models.get(model_name.lower())
-    if model is None:
-        raise model_not_found(partition, model_name)
-    if "ManagedInstanceScaling" in raw:
-        # Observed wording (hashicorp/terraform-provider-aws#45926); every variant the
-        # emulator hosts names a model, so none is an inference-component endpoint.
-        raise validation_error(
-            "ManagedInstanceScaling is only supported for inference component endpoints."
-        )
     serverless = raw.get("ServerlessConfig")
     instance_type = raw.get("InstanceType")
-    if serverless is not None:
-        _check_serverless_variant(name, raw, serverless, model.served)
-    elif instance_type is None or raw.get("InitialInstanceCount") is None:
+    if model_name is None:
+        _check_component_variant(name, raw)
+    else:
+        model = partition.models.get(model_name.lower())
+        if model is None:
+            raise model_not_found(partition, model_name)
+        if "ManagedInstanceScaling" in raw:
+            # Observed wording (hashicorp/terraform-provider-aws#45926).
+            raise validation_error(
+                "ManagedInstanceScaling is only supported for inference component endpoints."
+            )
+        if serverless is not None:
+            _check_serverless_variant(name, raw, serverless, model.served)
+    if serverless is None and (instance_type is None or raw.get("InitialInstanceCount") is None):
         raise validation_error(
             f"Variant {name}: specify InstanceType and InitialInstanceCount, or ServerlessConfig."
         )
@@ -83,7 +80,36 @@ def _variant(partition: Partition, raw: dict[str, Any]) -> VariantSpec:
         initial_weight=float(echo["InitialVariantWeight"]),
         serverless=copy.deepcopy(serverless),
         echo=echo,
+        managed_scaling=copy.deepcopy(raw.get("ManagedInstanceScaling")),
     )
+
+
+def _check_component_variant(name: str, raw: dict[str, Any]) -> None:
+    """A variant without ModelName hosts inference components (developer guide, "Deploy
+    models with inference components"; CreateInferenceComponent API reference). They run
+    on instances, so the variant needs an instance type and count; serverless variants
+    name their model. ManagedInstanceScaling may let the fleet follow the components'
+    copies, between MinInstanceCount (0 allows scaling to zero, developer guide "Scale an
+    endpoint to zero instances") and MaxInstanceCount. The wording is the emulator's."""
+    if raw.get("ServerlessConfig") is not None:
+        raise validation_error(
+            f"Variant {name}: a serverless variant must name a model in ModelName; only "
+            "instance-based variants host inference components."
+        )
+    scaling = raw.get("ManagedInstanceScaling")
+    if scaling is None:
+        return
+    minimum = scaling.get("MinInstanceCount")
+    maximum = scaling.get("MaxInstanceCount")
+    if scaling.get("Status") == "ENABLED" and maximum is None:
+        raise validation_error(
+            f"Variant {name}: ManagedInstanceScaling with Status ENABLED needs MaxInstanceCount."
+        )
+    if minimum is not None and maximum is not None and minimum > maximum:
+        raise validation_error(
+            f"Variant {name}: ManagedInstanceScaling MinInstanceCount ({minimum}) cannot be "
+            f"greater than MaxInstanceCount ({maximum})."
+        )
 
 
 def _check_serverless_variant(
@@ -124,7 +150,36 @@ def _check_serverless_variant(
         )
 
 
+def _check_component_config(params: Params, variants: tuple[VariantSpec, ...]) -> None:
+    """An endpoint either hosts models on its variants or hosts inference components
+    (none of its variants names a model). An inference-component endpoint config needs
+    ExecutionRoleArn, which its components' containers run with (observed,
+    hashicorp/terraform-provider-aws#44977). Mixing the two, and asynchronous inference
+    (whose invocations cannot name a component) on a component endpoint, are refused. The
+    wording is the emulator's."""
+    hosting = [v.name for v in variants if v.model_name is None]
+    if not hosting:
+        return
+    if len(hosting) != len(variants):
+        raise validation_error(
+            f"Variants {', '.join(hosting)} name no model and host inference components, "
+            "so every variant of the endpoint configuration must: an endpoint hosts either "
+            "models on its variants or inference components."
+        )
+    if not params.get("ExecutionRoleArn"):
+        raise validation_error(
+            "ExecutionRoleArn is required for an endpoint configuration whose variants host "
+            "inference components (no ModelName)."
+        )
+    if params.get("AsyncInferenceConfig") is not None:
+        raise unsupported_feature(
+            "asynchronous inference needs variants that name a model; these variants host "
+            "inference components."
+        )
+
+
 def _check_config_features(params: Params, variants: tuple[VariantSpec, ...]) -> None:
+    _check_component_config(params, variants)
     serverless = [v.name for v in variants if v.serverless is not None]
     if serverless and len(variants) > 1:
         # Developer guide, "Serverless Inference", Feature exclusions.

@@ -37,12 +37,16 @@ def find_endpoint(call: Call, name: str) -> Endpoint:
 
 
 def _new_variant(partition: Partition, spec: VariantSpec) -> LiveVariant:
-    model = partition.models.get(spec.model_name.lower())
-    if model is None:
-        raise model_not_found(partition, spec.model_name)
+    served = None
+    if spec.model_name is not None:
+        model = partition.models.get(spec.model_name.lower())
+        if model is None:
+            raise model_not_found(partition, spec.model_name)
+        served = model.served
     return LiveVariant(
         name=spec.name,
-        served=model.served,
+        served=served,
+        managed_scaling=copy.deepcopy(spec.managed_scaling),
         instance_type=spec.instance_type,
         serverless=copy.deepcopy(spec.serverless),
         current_serverless=None,
@@ -84,7 +88,10 @@ def create_endpoint(call: Call, params: Params) -> Result:
 
 
 def describe_endpoint(call: Call, params: Params) -> Result:
-    return find_endpoint(call, params["EndpointName"]).describe()
+    endpoint = find_endpoint(call, params["EndpointName"])
+    # Its inference components' copies decide the instance count of managed scaling.
+    call.partition.settle_components(endpoint.name, call.now)
+    return endpoint.describe()
 
 
 def list_endpoints(call: Call, params: Params) -> Result:
@@ -254,6 +261,16 @@ def delete_endpoint(call: Call, params: Params) -> Result:
     partition = call.partition
     endpoint = find_endpoint(call, params["EndpointName"])
     endpoint.ensure_deletable()
+    hosted = sorted(c.name for c in partition.settle_components(endpoint.name, call.now))
+    if hosted:
+        # The console refuses the same way ("There are some underlying Models that are
+        # part of this endpoint ... Once all Models are deleted, you can delete this
+        # endpoint", observed, aws/amazon-sagemaker-feedback#143); the API's words are
+        # not documented, these are the emulator's.
+        raise validation_error(
+            f'Cannot delete endpoint "{endpoint.arn}": it hosts inference components '
+            f"({', '.join(hosted)}). Delete them first."
+        )
     # AWS deregisters the variants' scalable targets when the caller may do so (§1);
     # their policies' alarms go with them.
     for target in partition.targets_of_endpoint(endpoint.name):

@@ -38,6 +38,10 @@ DEFAULT_ASYNC_FAILURE: Final = (
     'Received server error (500) from primary with message "The model failed to process '
     'the request (injected by the emulator)."'
 )
+DEFAULT_COMPONENT_UPDATE_FAILURE: Final = (
+    "The new inference component copies did not pass the ping health check; the "
+    "deployment was rolled back to the previous specification. (injected by the emulator)"
+)
 DEFAULT_UPDATE_FAILURE: Final = (
     "The primary container for production variant AllTraffic did not pass the ping health "
     "check during the update; the endpoint was rolled back to its previous endpoint "
@@ -162,6 +166,21 @@ class EndpointFailure:
         return self.endpoint_name is None or self.endpoint_name.lower() == endpoint_name.lower()
 
 
+@dataclass(frozen=True)
+class ComponentUpdateFailure:
+    """A pending inference component update failure: the update fails once
+    ``after_batches`` batches of copies are replaced, and rolls back."""
+
+    component_name: str | None
+    failure_reason: str
+    after_batches: int = 1
+
+    def matches(self, component_name: str) -> bool:
+        return self.component_name is None or self.component_name.lower() == (
+            component_name.lower()
+        )
+
+
 class EndpointFaults:
     """Queued endpoint failures. Guarded by the emulator's state lock, like the endpoints."""
 
@@ -169,6 +188,17 @@ class EndpointFaults:
         self._creates: list[EndpointFailure] = []
         self._updates: list[EndpointFailure] = []
         self._async_invocations: list[EndpointFailure] = []
+        self._component_updates: list[ComponentUpdateFailure] = []
+
+    def fail_next_component_update(self, failure: ComponentUpdateFailure) -> None:
+        self._component_updates.append(failure)
+
+    def take_component_update_failure(self, component_name: str) -> ComponentUpdateFailure | None:
+        for failure in self._component_updates:
+            if failure.matches(component_name):
+                self._component_updates.remove(failure)
+                return failure
+        return None
 
     def fail_next_create(self, failure: EndpointFailure) -> None:
         self._creates.append(failure)
@@ -192,6 +222,7 @@ class EndpointFaults:
         self._creates.clear()
         self._updates.clear()
         self._async_invocations.clear()
+        self._component_updates.clear()
 
     def describe(self) -> dict[str, list[dict[str, Any]]]:
         def rows(failures: list[EndpointFailure]) -> list[dict[str, Any]]:
@@ -204,6 +235,14 @@ class EndpointFaults:
             "endpointCreate": rows(self._creates),
             "endpointUpdate": rows(self._updates),
             "asyncInference": rows(self._async_invocations),
+            "inferenceComponentUpdate": [
+                {
+                    "inferenceComponentName": f.component_name,
+                    "failureReason": f.failure_reason,
+                    "afterBatches": f.after_batches,
+                }
+                for f in self._component_updates
+            ],
         }
 
 

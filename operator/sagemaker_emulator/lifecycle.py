@@ -45,7 +45,8 @@ class LiveVariant:
     """A production variant as DescribeEndpoint reports it."""
 
     name: str
-    served: ServedModel
+    # None when the variant hosts inference components instead of a model.
+    served: ServedModel | None
     instance_type: str | None
     # The desired serverless settings; the current ones follow when a change completes.
     serverless: Mapping[str, Any] | None
@@ -54,10 +55,16 @@ class LiveVariant:
     desired_weight: float
     current_weight: float
     current_serverless: Mapping[str, Any] | None = None
+    # ProductionVariantManagedInstanceScaling of an inference-component variant.
+    managed_scaling: Mapping[str, Any] | None = None
 
     @property
     def is_serverless(self) -> bool:
         return self.serverless is not None
+
+    @property
+    def hosts_components(self) -> bool:
+        return self.served is None
 
     def settled(self) -> LiveVariant:
         """The variant once SageMaker has reached what was asked for."""
@@ -69,12 +76,15 @@ class LiveVariant:
         )
 
     def summary(self, variant_status: list[Json] | None = None) -> Json:
+        containers = self.served.containers if self.served is not None else ()
         item: Json = {
             "VariantName": self.name,
-            "DeployedImages": [_deployed_image(c.image) for c in self.served.containers if c.image],
+            "DeployedImages": [_deployed_image(c.image) for c in containers if c.image],
             "CurrentWeight": self.current_weight,
             "DesiredWeight": self.desired_weight,
         }
+        if self.managed_scaling is not None:
+            item["ManagedInstanceScaling"] = dict(self.managed_scaling)
         if self.serverless is not None:
             # Serverless variants report concurrency, not instances (DescribeEndpoint API
             # reference, ProductionVariantSummary); the current value appears once the

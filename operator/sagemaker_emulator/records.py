@@ -128,12 +128,15 @@ class Model:
 @dataclass(frozen=True)
 class VariantSpec:
     name: str
-    model_name: str
+    # None for a variant that hosts inference components instead of a model.
+    model_name: str | None
     instance_type: str | None
     initial_instance_count: int | None
     initial_weight: float
     serverless: Mapping[str, Any] | None
     echo: Mapping[str, Any]
+    # ProductionVariantManagedInstanceScaling, inference-component variants only.
+    managed_scaling: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,26 @@ class ScalableTarget:
     arn: str
     role_arn: str
     suspended_state: Mapping[str, bool]
+    # Lower-cased name of the inference component scaled (inference-component/<name>);
+    # None for an endpoint variant.
+    component: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """Where the partition keeps the target."""
+        return (
+            component_target_key(self.component)
+            if self.component
+            else (
+                self.endpoint_key,
+                self.variant_name,
+            )
+        )
+
+
+def component_target_key(component_name: str) -> tuple[str, str]:
+    # Endpoint names cannot contain "/", so this never collides with a variant's key.
+    return (f"inference-component/{component_name.lower()}", "")
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from sagemaker_emulator.autoscaling import no_capacity
 from sagemaker_emulator.aws_backends import S3Artifact, parse_s3_uri, s3_artifact
+from sagemaker_emulator.components import ComponentStatus
 from sagemaker_emulator.context import Call
 from sagemaker_emulator.data_capture import Payload, plan_capture
 from sagemaker_emulator.errors import AwsError
@@ -25,6 +27,7 @@ TARGET_VARIANT: Final = "X-Amzn-SageMaker-Target-Variant"
 TARGET_MODEL: Final = "X-Amzn-SageMaker-Target-Model"
 TARGET_CONTAINER: Final = "X-Amzn-SageMaker-Target-Container-Hostname"
 INFERENCE_ID: Final = "X-Amzn-SageMaker-Inference-Id"
+INFERENCE_COMPONENT: Final = "X-Amzn-SageMaker-Inference-Component"
 ANSWER_CONTENT_TYPE: Final = "application/json"
 
 
@@ -95,6 +98,8 @@ def _target_model(
     call: Call,
     endpoint: Endpoint,
     variant: LiveVariant,
+    served: ServedModel,
+    *,
     target_model: str | None,
     request_id: str,
 ) -> Json:
@@ -104,7 +109,7 @@ def _target_model(
     single-model endpoint and of a missing header are AWS's observed wording
     (aws/amazon-sagemaker-examples#1026, aws/sagemaker-tensorflow-serving-container#166);
     the missing-artifact message follows AWS's model-download failures."""
-    container = variant.served.multi_model
+    container = served.multi_model
     if container is None:
         if target_model is not None:
             raise runtime_error(
@@ -173,9 +178,29 @@ def answer(
     request_id: str,
 ) -> Json:
     """What served the request, after the checks the runtime makes before serving it."""
-    served = variant.served
+    if variant.served is None:
+        raise runtime_error(COMPONENT_REQUIRED)
+    return _answer(call, endpoint, variant, variant.served, headers=headers, request_id=request_id)
+
+
+def _answer(
+    call: Call,
+    endpoint: Endpoint,
+    variant: LiveVariant,
+    served: ServedModel,
+    *,
+    headers: Mapping[str, str],
+    request_id: str,
+) -> Json:
     containers = _containers_invoked(endpoint, served, headers.get(TARGET_CONTAINER))
-    target = _target_model(call, endpoint, variant, headers.get(TARGET_MODEL), request_id)
+    target = _target_model(
+        call,
+        endpoint,
+        variant,
+        served,
+        target_model=headers.get(TARGET_MODEL),
+        request_id=request_id,
+    )
     package = served.package
     result: Json = {
         "endpointName": endpoint.name,
@@ -198,6 +223,68 @@ def answer(
     return result
 
 
+# Observed wording (aws-samples/amazon-kendra-langchain-extensions#64,
+# langchain-ai/langchain#14344): an inference-component endpoint invoked without a
+# component, and (quoted in BerriAI/litellm's SageMaker tests) a model endpoint invoked
+# with one.
+COMPONENT_REQUIRED: Final = (
+    "Inference Component Name header is required for endpoints to which you plan to deploy "
+    "inference components. Please include Inference Component Name header or consider using "
+    "SageMaker models."
+)
+COMPONENT_NOT_ALLOWED: Final = (
+    "Inference Component Name header is not allowed for endpoints to which you dont plan to "
+    "deploy inference components. Please remove the Inference Component Name header and try "
+    "again."
+)
+# Observed wording (AWS Machine Learning Blog, "Unlock cost savings with the new scale
+# down to zero feature in SageMaker Inference", 2024): a component with no copies.
+NO_CAPACITY: Final = (
+    "Inference Component has no capacity to process this request. ApplicationAutoScaling "
+    "may be in-progress (if configured) or try to increase the capacity by invoking "
+    "UpdateInferenceComponentRuntimeConfig API."
+)
+
+
+def _component_answer(
+    call: Call, endpoint: Endpoint, component_name: str, headers: Mapping[str, str]
+) -> tuple[LiveVariant, Json]:
+    """InvokeEndpoint with InferenceComponentName: a copy of that component answers, with
+    the Specification it runs (during a rolling update, some copies run the old one and
+    some the new). A component with no copies cannot answer; the failure is counted in
+    the NoCapacityInvocationFailures metric, which wakes a component scaled to zero
+    (autoscaling.py)."""
+    partition = call.partition
+    component = partition.component(component_name, call.now)
+    if component is None or component.endpoint_key != endpoint.name.lower():
+        raise runtime_error(
+            f"Inference component {component_name} is not hosted by endpoint {endpoint.name}."
+        )
+    variant = next((v for v in endpoint.variants if v.name == component.variant_name), None)
+    picked = component.pick_copy(call.now)
+    if variant is None or picked is None or component.status is ComponentStatus.DELETING:
+        no_capacity(call, component)
+        raise runtime_error(NO_CAPACITY)
+    spec, copy_number = picked
+    result = _answer(
+        call, endpoint, variant, spec.served, headers=headers, request_id=str(uuid.uuid4())
+    )
+    if spec.model_name is None:  # a Container, not a model
+        result["modelName"] = None
+        result["modelArn"] = None
+    result["inferenceComponentName"] = component.name
+    result["inferenceComponentArn"] = component.arn
+    result["specificationRevision"] = spec.revision
+    result["compute"] = {
+        "kind": "inference-component",
+        "instanceType": variant.instance_type,
+        "instanceCount": variant.current_count,
+        "copyCount": component.copy_count(call.now),
+        "copy": copy_number,
+    }
+    return variant, result
+
+
 def invoke_endpoint(
     call: Call, endpoint_name: str, headers: Mapping[str, str], body: bytes
 ) -> Invocation:
@@ -210,8 +297,17 @@ def invoke_endpoint(
             f"Endpoint {endpoint_name} is an asynchronous inference endpoint and accepts only "
             "InvokeEndpointAsync."
         )
-    variant = choose_variant(endpoint, headers.get(TARGET_VARIANT))
-    result: dict[str, Any] = answer(call, endpoint, variant, headers, str(uuid.uuid4()))
+    component_name = headers.get(INFERENCE_COMPONENT)
+    result: dict[str, Any]
+    if endpoint.variants and all(v.hosts_components for v in endpoint.variants):
+        if component_name is None:
+            raise runtime_error(COMPONENT_REQUIRED)
+        variant, result = _component_answer(call, endpoint, component_name, headers)
+    else:
+        if component_name is not None:
+            raise runtime_error(COMPONENT_NOT_ALLOWED)
+        variant = choose_variant(endpoint, headers.get(TARGET_VARIANT))
+        result = answer(call, endpoint, variant, headers, str(uuid.uuid4()))
     result["requestContentType"] = headers.get("Content-Type")
     result["requestBytes"] = len(body)
     out = json.dumps(result).encode()

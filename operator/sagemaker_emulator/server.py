@@ -17,6 +17,7 @@ from sagemaker_emulator import (
     autoscaling,
     endpoint_configs,
     endpoints,
+    inference_components,
     models,
     registry,
     scheduled_actions,
@@ -66,6 +67,7 @@ def build_app(
         **models.OPERATIONS,
         **endpoint_configs.OPERATIONS,
         **endpoints.OPERATIONS,
+        **inference_components.OPERATIONS,
         **tagging.OPERATIONS,
         **search.OPERATIONS,
     }

@@ -120,6 +120,7 @@ class RuntimeService:
             "TargetVariant": "X-Amzn-SageMaker-Target-Variant",
             "TargetContainerHostname": "X-Amzn-SageMaker-Target-Container-Hostname",
             "InferenceId": "X-Amzn-SageMaker-Inference-Id",
+            "InferenceComponentName": "X-Amzn-SageMaker-Inference-Component",
         },
         "InvokeEndpointAsync": {
             "ContentType": "X-Amzn-SageMaker-Content-Type",
@@ -156,6 +157,7 @@ class RuntimeService:
             if (value := request.header(header)) is not None
         }
         state = self._state
+        call: Call | None = None
         try:
             params = self._params(request, name, headers_of, headers)
             with state.lock:
@@ -172,6 +174,10 @@ class RuntimeService:
                 else:
                     response = self._invoke_async(call, name, headers, params)
         except AwsError as error:
+            # A refused invocation can still have effects: a component with no copies
+            # counts the failure in CloudWatch.
+            if call is not None:
+                call.run_effects()
             return _runtime_error(error)
         call.run_effects()
         if request.action == "InvokeEndpointAsync":

@@ -8,12 +8,14 @@ checks them), and each operation is short, so one lock is both simplest and fast
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import count
 from typing import Any, Final
 
+from sagemaker_emulator.aws_backends import alarm_in_alarm
 from sagemaker_emulator.clock import Clock
+from sagemaker_emulator.components import InferenceComponent, settle
 from sagemaker_emulator.faults import EndpointFaults
 from sagemaker_emulator.lifecycle import Endpoint
 from sagemaker_emulator.records import (
@@ -93,9 +95,12 @@ class Partition:
         self.models: dict[str, Model] = {}
         self.endpoint_configs: dict[str, EndpointConfig] = {}
         self.endpoints: dict[str, Endpoint] = {}
+        self.components: dict[str, InferenceComponent] = {}
         self.tags: dict[str, dict[str, str]] = {}  # by lower-cased ARN
         self.scalable_targets: dict[tuple[str, str], ScalableTarget] = {}
         self.scaling_policies: dict[tuple[str, str, str], ScalingPolicy] = {}
+        # When each scaling policy (by ARN) last scaled, for its cooldown.
+        self.policy_activity: dict[str, float] = {}
         # (name, resource ID, dimension) -> action
         self.scheduled_actions: dict[tuple[str, str, str], ScheduledAction] = {}
 
@@ -114,19 +119,51 @@ class Partition:
             if endpoint is not None:
                 yield endpoint
 
+    def settle_components(self, endpoint_name: str, now: float) -> list[InferenceComponent]:
+        """The endpoint's inference components, settled together (their copies share its
+        instances); components whose delete completed are forgotten."""
+        key = endpoint_name.lower()
+        hosted = [c for c in self.components.values() if c.endpoint_key == key]
+        if not hosted:
+            return []
+        gone = settle(self.endpoint(key, now), hosted, now, self._in_alarm)
+        for component in gone:
+            self.components.pop(component.name.lower(), None)
+            self.tags.pop(component.arn, None)
+        return [c for c in hosted if c not in gone]
+
+    def component(self, name: str, now: float) -> InferenceComponent | None:
+        component = self.components.get(name.lower())
+        if component is None:
+            return None
+        self.settle_components(component.endpoint_name, now)
+        return self.components.get(name.lower())
+
+    def all_components(self, now: float) -> list[InferenceComponent]:
+        for endpoint_key in {c.endpoint_key for c in self.components.values()}:
+            self.settle_components(endpoint_key, now)
+        return list(self.components.values())
+
+    def _in_alarm(self, names: Sequence[str]) -> str | None:
+        return alarm_in_alarm(self.account_id, self.region, names)
+
     def forget_endpoint(self, key: str) -> None:
         endpoint = self.endpoints.pop(key)
         self.tags.pop(endpoint.arn, None)
 
     def targets_of_endpoint(self, endpoint_name: str) -> list[ScalableTarget]:
         key = endpoint_name.lower()
-        return [t for t in self.scalable_targets.values() if t.endpoint_key == key]
+        return [
+            t
+            for t in self.scalable_targets.values()
+            if t.endpoint_key == key and t.component is None
+        ]
 
     def deregister_target(self, target: ScalableTarget) -> list[ScalingPolicy]:
         """Remove a scalable target with its scaling policies and scheduled actions
         (DeregisterScalableTarget API reference); returns the removed policies, whose
         CloudWatch alarms go with them."""
-        self.scalable_targets.pop((target.endpoint_key, target.variant_name), None)
+        self.scalable_targets.pop(target.key, None)
         keys = [k for k in self.scaling_policies if k[1] == target.resource_id]
         removed = [self.scaling_policies.pop(key) for key in keys]
         for key in [k for k in self.scheduled_actions if k[1] == target.resource_id]:

@@ -47,6 +47,7 @@ _EXISTS: Final[dict[str, Callable[[Partition, str, str, float], bool]]] = {
     "model": lambda p, name, _arn, _now: name.lower() in p.models,
     "model-package-group": lambda p, name, _arn, _now: name.lower() in p.groups,
     "model-package": lambda p, _name, arn, _now: arn in p.packages,
+    "inference-component": lambda p, name, _arn, now: p.component(name, now) is not None,
 }
 
 

@@ -29,6 +29,7 @@ def check_update(
 ) -> None:
     """Raise ValidationException for the first rule the update breaks."""
     _check_excluded_properties(params)
+    _check_component_hosting(partition, endpoint, new_config)
     _check_serverless_conversion(endpoint, new_config)
     _check_async_config(endpoint, current, new_config)
     _check_deployment_config(endpoint, new_config, deployment_config)
@@ -43,6 +44,34 @@ def _check_excluded_properties(params: Json) -> None:
             raise validation_error(
                 "VariantPropertyType DataCaptureConfig is not currently supported in "
                 "ExcludeRetainedVariantProperties."
+            )
+
+
+def _check_component_hosting(
+    partition: Partition, endpoint: Endpoint, new_config: EndpointConfig
+) -> None:
+    """An endpoint hosts models on its variants or inference components, not both
+    (developer guide, "Deploy models with inference components"). Switching between the
+    two through UpdateEndpoint is not documented; the emulator refuses it, and refuses
+    removing a variant that still hosts components, whose copies would have nowhere to
+    run. The wording is the emulator's."""
+    hosted_before = any(v.hosts_components for v in endpoint.variants)
+    hosts_after = all(v.model_name is None for v in new_config.variants)
+    if hosted_before != hosts_after:
+        kind = "inference components" if hosted_before else "models on its variants"
+        raise validation_error(
+            f"Endpoint {endpoint.name} hosts {kind}; the new endpoint configuration "
+            f"{new_config.name} cannot change what the endpoint hosts. Create a new endpoint."
+        )
+    if not hosted_before:
+        return
+    kept = {v.name for v in new_config.variants}
+    for component in partition.components.values():
+        if component.endpoint_key == endpoint.name.lower() and component.variant_name not in kept:
+            raise validation_error(
+                f"Variant {component.variant_name} of endpoint {endpoint.name} hosts inference "
+                f"component {component.name}; the new endpoint configuration {new_config.name} "
+                "must keep it."
             )
 
 

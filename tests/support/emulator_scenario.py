@@ -185,3 +185,73 @@ def error_of(caught: Any) -> tuple[str, str]:
     """(code, message) of a pytest.raises(ClientError) result."""
     error = caught.value.response["Error"]
     return error["Code"], error["Message"]
+
+
+def component_endpoint(
+    emulator: Emulator,
+    name: str,
+    *,
+    instance_type: str = "ml.m5.xlarge",
+    count: int = 1,
+    managed_scaling: dict[str, Any] | None = None,
+    variant: str = "AllTraffic",
+) -> dict[str, Any]:
+    """An InService endpoint whose variant names no model and hosts inference components
+    (its config carries the ExecutionRoleArn such configs need)."""
+    production_variant: dict[str, Any] = {
+        "VariantName": variant,
+        "InstanceType": instance_type,
+        "InitialInstanceCount": count,
+    }
+    if managed_scaling is not None:
+        production_variant["ManagedInstanceScaling"] = managed_scaling
+    emulator.sagemaker.create_endpoint_config(
+        EndpointConfigName=name, ExecutionRoleArn=ROLE, ProductionVariants=[production_variant]
+    )
+    return endpoint_on(emulator, name, name)
+
+
+def create_component(
+    emulator: Emulator,
+    name: str,
+    endpoint: str,
+    *,
+    model: str | None = None,
+    copies: int = 1,
+    memory_mb: int = 1024,
+    cpus: float = 1.0,
+    variant: str = "AllTraffic",
+    **fields: Any,
+) -> str:
+    """CreateInferenceComponent for `model` (or a container when `model` is None) with
+    `copies` copies each needing `cpus` cores and `memory_mb` MB."""
+    specification: dict[str, Any] = {
+        "ComputeResourceRequirements": {
+            "NumberOfCpuCoresRequired": cpus,
+            "MinMemoryRequiredInMb": memory_mb,
+        }
+    }
+    if model is not None:
+        specification["ModelName"] = model
+    else:
+        specification["Container"] = {"Image": IMAGE, "ArtifactUrl": MODEL_DATA}
+    arn: str = emulator.sagemaker.create_inference_component(
+        InferenceComponentName=name,
+        EndpointName=endpoint,
+        VariantName=variant,
+        Specification=specification,
+        RuntimeConfig={"CopyCount": copies},
+        **fields,
+    )["InferenceComponentArn"]
+    return arn
+
+
+def component_status(emulator: Emulator, name: str) -> str:
+    value: str = emulator.sagemaker.describe_inference_component(InferenceComponentName=name)[
+        "InferenceComponentStatus"
+    ]
+    return value
+
+
+def wait_component(emulator: Emulator, name: str, wanted: str, timeout: float = 15) -> None:
+    eventually(lambda: component_status(emulator, name) == wanted, f"{name} {wanted}", timeout)

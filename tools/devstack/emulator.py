@@ -174,6 +174,22 @@ class EmulatorControl:
             {"endpointName": endpoint, "failureReason": reason, "count": count},
         )
 
+    def fail_next_inference_component_update(
+        self, component: str | None = None, reason: str | None = None, after_batches: int = 1
+    ) -> None:
+        """The next UpdateInferenceComponent that changes the Specification (of that
+        component, or any) fails once `after_batches` batches of copies are replaced, and
+        rolls back to the old Specification with `reason` as FailureReason."""
+        self.request(
+            "POST",
+            "faults/inference-component-update",
+            {
+                "inferenceComponentName": component,
+                "failureReason": reason,
+                "afterBatches": after_batches,
+            },
+        )
+
     def unload_multi_model(
         self, endpoint: str, target_model: str | None = None, *, from_storage: bool = False
     ) -> int:
