@@ -8,12 +8,16 @@
 - Every AWS operation the code calls (found by reading gateway.py and registry_events.py)
   is allowed, with its dependent actions; every allowed action is either called or listed
   below with its reason. Adding a boto3 call without a permission fails here.
+- The shared-endpoint statements (issue 10) are scoped as docs/iam.md says: inference
+  components created only with the ownership tag and changed only when they carry it, copy
+  counts among the scalable dimensions, and S3 reads of the registry's artifacts and writes
+  only under the multi-model artifact prefixes (iam/operator-policy-multi-model.json).
 
 The SAR table below is curated from the Service Authorization Reference pages
 ("Actions, resources, and condition keys for Amazon SageMaker", "... for Application Auto
 Scaling", "... for AWS Identity and Access Management", "... for Amazon SQS", "... for
-Amazon CloudWatch", "... for AWS Security Token Service"); docs/iam.md says which actions
-cannot be scoped and why.
+Amazon CloudWatch", "... for AWS Security Token Service", "... for Amazon S3"); docs/iam.md
+says which actions cannot be scoped and why.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ EVENTS_POLICY = IAM / "operator-policy-registry-events.json"
 TENANCY_POLICY = IAM / "operator-policy-tenancy.json"
 TENANT_POLICY = IAM / "tenant-role-policy.json"
 TENANT_TRUST = IAM / "trust-policy-tenant-role.json"
+MULTI_MODEL_POLICY = IAM / "operator-policy-multi-model.json"
 OWNER_NAMESPACE = "sagemaker.mlops.dev/owner-namespace"
 PRINCIPAL_NAMESPACE = "${aws:PrincipalTag/mdo-namespace}"
 ALL_DOCUMENTS = sorted(IAM.glob("*.json"))
@@ -61,6 +66,9 @@ SAMPLE_VALUES = {
     "TENANT_ROLE_ARN_PATTERN": "arn:aws:iam::111122223333:role/mdo-tenant-*",
     "TENANT_NAMESPACE": "team-a",
     "TENANT_EXTERNAL_ID": "model-deployment-operator:team-a",
+    "REGISTRY_ARTIFACT_BUCKET": "ml-model-registry-artifacts",
+    "MULTI_MODEL_ARTIFACT_BUCKET": "ml-risk-models",
+    "MULTI_MODEL_ARTIFACT_PREFIX": "multi-model/",
 }
 # Calls botocore makes for the operator rather than the operator's own code: assuming a
 # namespace's tenant role (sagemaker/identities.py hands the parameters to botocore's
@@ -75,11 +83,13 @@ SERVICES = {
     "sqs": "sqs",
     "cloudwatch": "cloudwatch",
     "sts": "sts",
+    "s3": "s3",
 }
 # Actions that authorise something other than an API operation of the same name.
 PERMISSION_ONLY = {
     "iam:PassRole": "passing a role to a service (CreateModel's ExecutionRoleArn)",
     "sts:TagSession": "session tags: EKS Pod Identity's, and the operator's on tenant roles",
+    "s3:ListBucket": "listing the objects of a bucket (ListObjectsV2), here under a prefix",
 }
 
 TAG_KEYS = {"aws:ResourceTag/${TagKey}", "sagemaker:ResourceTag/${TagKey}"}
@@ -121,6 +131,17 @@ SCALING = {
     "application-autoscaling:service-namespace",
     "application-autoscaling:scalable-dimension",
 }
+S3_REQUEST = {
+    "s3:AccessGrantsInstanceArn",
+    "s3:authType",
+    "s3:ResourceAccount",
+    "s3:signatureAge",
+    "s3:signatureversion",
+    "s3:TlsVersion",
+    "s3:x-amz-content-sha256",
+}
+S3_RESOURCE_TAGS = {"aws:ResourceTag/${TagKey}", "s3:BucketTag/${TagKey}"}
+HOSTING = {"endpoint", "endpoint-config", "model", "inference-component"}
 
 SAR: dict[str, SarAction] = {
     "sagemaker:DescribeModelPackageGroup": _sar(
@@ -133,7 +154,7 @@ SAR: dict[str, SarAction] = {
     "sagemaker:DescribeEndpoint": _sar(required={"endpoint"}, conditions=TAG_KEYS),
     "sagemaker:DescribeEndpointConfig": _sar(required={"endpoint-config"}, conditions=TAG_KEYS),
     "sagemaker:DescribeModel": _sar(required={"model"}, conditions=TAG_KEYS),
-    "sagemaker:ListTags": _sar({"endpoint", "endpoint-config", "model"}, conditions=TAG_KEYS),
+    "sagemaker:ListTags": _sar(HOSTING, conditions=TAG_KEYS),
     "sagemaker:ListEndpointConfigs": _sar(),
     "sagemaker:ListModels": _sar(),
     "sagemaker:CreateModel": _sar(
@@ -158,8 +179,7 @@ SAR: dict[str, SarAction] = {
         required={"endpoint", "endpoint-config"}, conditions=TAG_KEYS | REQUEST_TAGS
     ),
     "sagemaker:AddTags": _sar(
-        {"endpoint", "endpoint-config", "model"},
-        conditions=TAG_KEYS | REQUEST_TAGS | {"sagemaker:TaggingAction"},
+        HOSTING, conditions=TAG_KEYS | REQUEST_TAGS | {"sagemaker:TaggingAction"}
     ),
     "sagemaker:UpdateEndpoint": _sar(required={"endpoint", "endpoint-config"}, conditions=TAG_KEYS),
     "sagemaker:UpdateEndpointWeightsAndCapacities": _sar(
@@ -168,6 +188,25 @@ SAR: dict[str, SarAction] = {
     "sagemaker:DeleteEndpoint": _sar(required={"endpoint"}, conditions=TAG_KEYS),
     "sagemaker:DeleteEndpointConfig": _sar(required={"endpoint-config"}, conditions=TAG_KEYS),
     "sagemaker:DeleteModel": _sar(required={"model"}, conditions=TAG_KEYS),
+    # Inference components (shared endpoints): created on an endpoint, so authorised against
+    # it as well as the new component.
+    "sagemaker:CreateInferenceComponent": _sar(
+        required={"endpoint", "inference-component"},
+        conditions=TAG_KEYS | REQUEST_TAGS | {"sagemaker:ModelArn"},
+    ),
+    "sagemaker:DescribeInferenceComponent": _sar(
+        required={"inference-component"}, conditions=TAG_KEYS
+    ),
+    "sagemaker:ListInferenceComponents": _sar(),
+    "sagemaker:UpdateInferenceComponent": _sar(
+        required={"inference-component"}, conditions=TAG_KEYS
+    ),
+    "sagemaker:UpdateInferenceComponentRuntimeConfig": _sar(
+        required={"inference-component"}, conditions=TAG_KEYS
+    ),
+    "sagemaker:DeleteInferenceComponent": _sar(
+        required={"inference-component"}, conditions=TAG_KEYS
+    ),
     "application-autoscaling:RegisterScalableTarget": _sar(
         required={"ScalableTarget"}, conditions=SCALING | REQUEST_TAGS | AWS_RESOURCE_TAG
     ),
@@ -207,6 +246,34 @@ SAR: dict[str, SarAction] = {
         required={"alarm"}, conditions=AWS_RESOURCE_TAG | REQUEST_TAGS | {"cloudwatch:AlarmActions"}
     ),
     "cloudwatch:DeleteAlarms": _sar(required={"alarm"}, conditions=AWS_RESOURCE_TAG),
+    # S3 (multi-model artifacts): object and bucket are not marked required, because an
+    # access point ARN may stand in for them.
+    "s3:GetObject": _sar(
+        {"object"}, conditions=S3_REQUEST | S3_RESOURCE_TAGS | {"s3:ExistingObjectTag/<key>"}
+    ),
+    "s3:PutObject": _sar(
+        {"object"},
+        conditions=S3_REQUEST
+        | S3_RESOURCE_TAGS
+        | {
+            "s3:RequestObjectTag/<key>",
+            "s3:RequestObjectTagKeys",
+            "s3:x-amz-acl",
+            "s3:x-amz-copy-source",
+            "s3:x-amz-metadata-directive",
+            "s3:x-amz-server-side-encryption",
+            "s3:x-amz-server-side-encryption-aws-kms-key-id",
+            "s3:x-amz-storage-class",
+            "s3:if-match",
+            "s3:if-none-match",
+            "s3:ObjectCreationOperation",
+        },
+    ),
+    "s3:DeleteObject": _sar({"object"}, conditions=S3_REQUEST | S3_RESOURCE_TAGS | {"s3:if-match"}),
+    "s3:ListBucket": _sar(
+        {"bucket"},
+        conditions=S3_REQUEST | S3_RESOURCE_TAGS | {"s3:delimiter", "s3:max-keys", "s3:prefix"},
+    ),
     "sqs:ReceiveMessage": _sar(required={"queue"}, conditions=AWS_RESOURCE_TAG),
     "sqs:DeleteMessage": _sar(required={"queue"}, conditions=AWS_RESOURCE_TAG),
     # Trust policies: the OIDC provider's own keys (IAM user guide, "Available keys for
@@ -228,12 +295,29 @@ DEPENDENT_ACTIONS = {
     "sagemaker:CreateModel": {"iam:PassRole", "sagemaker:AddTags"},
     "sagemaker:CreateEndpointConfig": {"iam:PassRole", "sagemaker:AddTags"},
     "sagemaker:CreateEndpoint": {"sagemaker:AddTags"},
+    "sagemaker:CreateInferenceComponent": {"sagemaker:AddTags"},
     "application-autoscaling:RegisterScalableTarget": {"iam:CreateServiceLinkedRole"},
 }
 # An operation authorised by an action of another name.
-ACTION_FOR_OPERATION = {"sqs:DeleteMessageBatch": "sqs:DeleteMessage"}
-# Allowed although the code does not call them, with the reason.
-EXTRA_ACTIONS: dict[str, str] = {}
+ACTION_FOR_OPERATION = {
+    "sqs:DeleteMessageBatch": "sqs:DeleteMessage",
+    "s3:ListObjectsV2": "s3:ListBucket",
+}
+# Allowed although the code does not call them, with the reason. Remove an action here when
+# the code starts calling it (test_extra_actions_are_not_called says so).
+SHARED_ENDPOINTS = "called by the shared-endpoint reconciler (issue 10)"
+EXTRA_ACTIONS: dict[str, str] = {
+    "sagemaker:CreateInferenceComponent": SHARED_ENDPOINTS,
+    "sagemaker:DescribeInferenceComponent": SHARED_ENDPOINTS,
+    "sagemaker:ListInferenceComponents": SHARED_ENDPOINTS,
+    "sagemaker:UpdateInferenceComponent": SHARED_ENDPOINTS,
+    "sagemaker:UpdateInferenceComponentRuntimeConfig": SHARED_ENDPOINTS,
+    "sagemaker:DeleteInferenceComponent": SHARED_ENDPOINTS,
+    "s3:GetObject": SHARED_ENDPOINTS,
+    "s3:PutObject": SHARED_ENDPOINTS,
+    "s3:DeleteObject": SHARED_ENDPOINTS,
+    "s3:ListBucket": SHARED_ENDPOINTS,
+}
 # boto3 client attributes (and local aliases) in the code -> IAM prefix.
 CLIENT_RECEIVERS = {
     "_sagemaker": "sagemaker",
@@ -298,6 +382,8 @@ def resource_type(arn: str) -> str | None:
     service, rest = parts[2], parts[5]
     if service == "sqs":
         return "queue"
+    if service == "s3":
+        return "object" if "/" in rest else "bucket"
     if service == "cloudwatch":
         return rest.split(":", 1)[0]
     kind = rest.split("/", 1)[0]
@@ -538,14 +624,23 @@ def required_actions(botocore_session: botocore.session.Session) -> set[str]:
     return required
 
 
+def document_for(action: str) -> Path:
+    """The operator's document that should allow an action: the queue's and the multi-model
+    artifacts' permissions are attached only with those features."""
+    if action.startswith("sqs:"):
+        return EVENTS_POLICY
+    if action.startswith("s3:"):
+        return MULTI_MODEL_POLICY
+    return OPERATOR_POLICY
+
+
 def test_policies_allow_every_call_the_operator_makes(
     botocore_session: botocore.session.Session,
 ) -> None:
-    operator, events = load(OPERATOR_POLICY), load(EVENTS_POLICY)
     missing = sorted(
         action
-        for action in required_actions(botocore_session)
-        if not is_allowed(action, events if action.startswith("sqs:") else operator)
+        for action in required_actions(botocore_session) | set(EXTRA_ACTIONS)
+        if not is_allowed(action, load(document_for(action)))
     )
     assert not missing, f"add these to iam/ (and docs/iam.md): {missing}"
 
@@ -554,8 +649,21 @@ def test_policies_allow_nothing_the_operator_does_not_need(
     botocore_session: botocore.session.Session,
 ) -> None:
     needed = required_actions(botocore_session) | set(EXTRA_ACTIONS)
-    granted = allowed_actions(load(OPERATOR_POLICY)) | allowed_actions(load(EVENTS_POLICY))
+    documents = (OPERATOR_POLICY, EVENTS_POLICY, MULTI_MODEL_POLICY)
+    granted = set().union(*(allowed_actions(load(path)) for path in documents))
     assert granted - needed == set(), "remove these, or justify them in EXTRA_ACTIONS"
+
+
+def test_extra_actions_are_not_called(botocore_session: botocore.session.Session) -> None:
+    """An action the code now calls needs no excuse: remove it from EXTRA_ACTIONS."""
+    called = required_actions(botocore_session) & set(EXTRA_ACTIONS)
+    assert called == set(), f"called now, remove from EXTRA_ACTIONS: {sorted(called)}"
+
+
+def test_each_document_grants_only_its_own_service() -> None:
+    assert {a.split(":")[0] for a in allowed_actions(load(MULTI_MODEL_POLICY))} == {"s3"}
+    for path in (OPERATOR_POLICY, TENANT_POLICY):
+        assert not any(a.startswith("s3:") for a in allowed_actions(load(path))), path.name
 
 
 def test_queue_permissions_are_separate_and_scoped() -> None:
@@ -625,8 +733,14 @@ def test_operator_may_assume_only_the_tenant_roles_with_only_its_tag_keys() -> N
 def test_tenant_role_allows_every_call_the_operator_makes_for_a_namespace(
     botocore_session: botocore.session.Session,
 ) -> None:
+    """The tenant role's own document, plus iam/operator-policy-multi-model.json for a
+    namespace with MultiModel ModelEndpoints (S3 is scoped by prefix, not by tag)."""
     tenant = load(TENANT_POLICY)
-    needed = {a for a in required_actions(botocore_session) if not a.startswith("sqs:")}
+    needed = {
+        a
+        for a in required_actions(botocore_session) | set(EXTRA_ACTIONS)
+        if not a.startswith(("sqs:", "s3:"))
+    }
     assert sorted(a for a in needed if not is_allowed(a, tenant)) == []
     assert allowed_actions(tenant) - needed - set(EXTRA_ACTIONS) == set()
 
@@ -659,3 +773,125 @@ def test_tenant_trust_requires_the_external_id_and_the_namespace_session_tag() -
     }
     assert tag["Action"] == "sts:TagSession"
     assert tag["Condition"]["StringEquals"] == {"aws:RequestTag/mdo-namespace": "team-a"}
+
+
+# ---------------------------------------------------------------------------- shared endpoints
+
+
+def statement(document: dict[str, Any], sid: str) -> dict[str, Any]:
+    (found,) = [s for s in statements(document) if s["Sid"] == sid]
+    return found
+
+
+IC_ARN = "arn:aws:sagemaker:${AWS_REGION}:${AWS_ACCOUNT_ID}:inference-component/*"
+IC_ACTIONS = {
+    "sagemaker:CreateInferenceComponent",
+    "sagemaker:DescribeInferenceComponent",
+    "sagemaker:ListInferenceComponents",
+    "sagemaker:UpdateInferenceComponent",
+    "sagemaker:UpdateInferenceComponentRuntimeConfig",
+    "sagemaker:DeleteInferenceComponent",
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "create", "change", "namespaced"),
+    [
+        pytest.param(
+            OPERATOR_POLICY,
+            "CreateInferenceComponentsTaggedAsManaged",
+            "ChangeOnlyManagedInferenceComponents",
+            False,
+            id="operator",
+        ),
+        pytest.param(
+            TENANT_POLICY,
+            "CreateInferenceComponentsOfThisNamespace",
+            "ChangeOnlyInferenceComponentsOfThisNamespace",
+            True,
+            id="tenant",
+        ),
+    ],
+)
+def test_inference_components_are_created_tagged_and_changed_only_when_owned(
+    path: Path, create: str, change: str, namespaced: bool
+) -> None:
+    document = load(path)
+    assert allowed_actions(document) >= IC_ACTIONS
+    created = statement(document, create)
+    assert created["Action"] == "sagemaker:CreateInferenceComponent"
+    assert sorted(resource_type(arn) or "" for arn in as_list(created["Resource"])) == [
+        "endpoint",
+        "inference-component",
+    ]
+    request = {f"aws:RequestTag/{MANAGED_BY}": MANAGED_BY_VALUE}
+    if namespaced:
+        request[f"aws:RequestTag/{OWNER_NAMESPACE}"] = PRINCIPAL_NAMESPACE
+    assert created["Condition"] == {"StringEquals": request}
+    changed = statement(document, change)
+    assert set(as_list(changed["Action"])) == {
+        "sagemaker:UpdateInferenceComponent",
+        "sagemaker:UpdateInferenceComponentRuntimeConfig",
+        "sagemaker:DeleteInferenceComponent",
+    }
+    assert as_list(changed["Resource"]) == [IC_ARN]
+    owned = {f"sagemaker:ResourceTag/{MANAGED_BY}": MANAGED_BY_VALUE}
+    if namespaced:
+        owned[f"sagemaker:ResourceTag/{OWNER_NAMESPACE}"] = PRINCIPAL_NAMESPACE
+    assert changed["Condition"] == {"StringEquals": owned}
+    # Tags only at creation of an inference component, reads anywhere in the account.
+    tagging = statement(document, "TagObjectsAtCreation")
+    assert IC_ARN in as_list(tagging["Resource"])
+    assert (
+        "CreateInferenceComponent"
+        in tagging["Condition"]["StringEquals"]["sagemaker:TaggingAction"]
+    )
+    reads = statement(document, "ReadHostingObjects")
+    assert "sagemaker:DescribeInferenceComponent" in as_list(reads["Action"])
+    assert IC_ARN in as_list(reads["Resource"])
+    # Only these statements name the inference component actions.
+    for other in statements(document):
+        named = IC_ACTIONS & set(as_list(other["Action"]))
+        assert not named or other["Sid"] in {create, change, "ReadHostingObjects"} | {
+            "ListHostingObjectNames"
+        }, other["Sid"]
+
+
+@pytest.mark.parametrize("path", [OPERATOR_POLICY, TENANT_POLICY], ids=lambda p: p.name)
+def test_copy_counts_are_among_the_scalable_dimensions(path: Path) -> None:
+    scaling = statement(load(path), "ScaleSageMakerVariants")
+    condition = scaling["Condition"]["StringEquals"]
+    assert condition["application-autoscaling:service-namespace"] == "sagemaker"
+    assert condition["application-autoscaling:scalable-dimension"] == [
+        "sagemaker:variant:DesiredInstanceCount",
+        "sagemaker:variant:DesiredProvisionedConcurrency",
+        "sagemaker:inference-component:DesiredCopyCount",
+    ]
+    alarms = as_list(statement(load(path), "ScalingAlarms")["Resource"])
+    assert any(arn.endswith(":alarm:TargetTracking-inference-component/*") for arn in alarms)
+
+
+def test_s3_reads_registry_artifacts_and_writes_only_under_the_artifact_prefixes() -> None:
+    """GetObject on the registry's artifacts (the source of each copy); Get, Put and Delete
+    only under the multi-model prefix; listing the bucket only under that prefix; nothing
+    on "*" and no write outside the prefix."""
+    document = substituted(MULTI_MODEL_POLICY)
+    read = statement(document, "ReadRegistryModelArtifacts")
+    assert (read["Action"], read["Resource"]) == (
+        "s3:GetObject",
+        "arn:aws:s3:::ml-model-registry-artifacts/*",
+    )
+    write = statement(document, "WriteMultiModelArtifacts")
+    assert sorted(as_list(write["Action"])) == ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
+    assert write["Resource"] == "arn:aws:s3:::ml-risk-models/multi-model/*"
+    listing = statement(document, "ListMultiModelArtifacts")
+    assert (listing["Action"], listing["Resource"]) == (
+        "s3:ListBucket",
+        "arn:aws:s3:::ml-risk-models",
+    )
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": "multi-model/*"}}
+    for each in statements(document):
+        assert "*" not in as_list(each["Resource"])
+        if {"s3:PutObject", "s3:DeleteObject"} & set(as_list(each["Action"])):
+            assert as_list(each["Resource"]) == ["arn:aws:s3:::ml-risk-models/multi-model/*"]
+    assert len(statements(document)) == 3
