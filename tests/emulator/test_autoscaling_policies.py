@@ -323,9 +323,9 @@ def test_async_endpoint_scales_to_zero_on_its_backlog(emulator: Emulator) -> Non
 def test_real_time_variants_do_not_scale_to_zero(emulator: Emulator) -> None:
     """Developer guide, "Auto scaling prerequisites" ("Minimum instance count is required to
     be 1 or higher") against the Application Auto Scaling API reference, which allows 0
-    for SageMaker variants: only asynchronous endpoints (and inference components, which
-    the emulator does not host) scale to zero. The error names the minimum, as the API
-    reference says such errors do."""
+    for SageMaker variants: only asynchronous endpoints (and inference components,
+    test_inference_component_scaling.py) scale to zero. The error names the minimum, as
+    the API reference says such errors do."""
     endpoint(emulator)
     with pytest.raises(ClientError) as refused:
         register(emulator, minimum=0)
