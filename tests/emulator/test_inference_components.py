@@ -622,3 +622,61 @@ def test_an_endpoint_update_keeps_its_components_running(emulator: Emulator) -> 
     with pytest.raises(ClientError) as dropped:
         sm.update_endpoint(EndpointName="shared", EndpointConfigName="renamed")
     assert "hosts inference component ic" in error_of(dropped)[1]
+
+
+@pytest.mark.parametrize(
+    ("request_fields", "expected"),
+    [
+        (
+            {"Specifications": [{"ModelName": "m", "InstanceType": "ml.m5.xlarge"}]},
+            "Specifications (one per instance type) is for variants with InstancePools",
+        ),
+        (
+            {
+                "Specification": {
+                    "BaseInferenceComponentName": "base",
+                    "Container": {"Image": IMAGE},
+                }
+            },
+            "Adapter inference components (BaseInferenceComponentName) are not modelled",
+        ),
+        (
+            {"Specification": {"ModelName": "m"}},
+            "ComputeResourceRequirements is required",
+        ),
+        (
+            {
+                "Specification": {
+                    "ModelName": "mme",
+                    "ComputeResourceRequirements": {"MinMemoryRequiredInMb": 512},
+                }
+            },
+            "runs a container in MultiModel mode",
+        ),
+    ],
+)
+def test_what_the_emulator_does_not_model_is_refused_as_such(
+    emulator: Emulator, request_fields: dict[str, Any], expected: str
+) -> None:
+    """InferenceComponentSpecification API reference: per-instance-type Specifications
+    (for instance pools) and adapter components (BaseInferenceComponentName) are refused
+    as not modelled rather than half-served; a non-adapter component states its
+    ComputeResourceRequirements ("Omit this parameter if your request is meant to create
+    an adapter inference component") and hosts one model, not a multi-model container."""
+    instant(emulator)
+    image_model(emulator, "m")
+    image_model(
+        emulator,
+        "mme",
+        PrimaryContainer={"Image": IMAGE, "Mode": "MultiModel", "ModelDataUrl": "s3://t/m/"},
+    )
+    component_endpoint(emulator, "shared")
+    with pytest.raises(ClientError) as refused:
+        emulator.sagemaker.create_inference_component(
+            InferenceComponentName="ic",
+            EndpointName="shared",
+            VariantName="AllTraffic",
+            RuntimeConfig={"CopyCount": 1},
+            **request_fields,
+        )
+    assert expected in error_of(refused)[1]
