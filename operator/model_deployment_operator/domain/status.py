@@ -106,13 +106,21 @@ class Trigger(StrEnum):
 class HistoryEntry(StatusModel):
     version: int
     model_package_arn: str
-    endpoint_config_name: str
+    # What the deployment put in place, by placement: the endpoint config of a dedicated
+    # endpoint, the inference component's revision, or the multi-model artifact.
+    endpoint_config_name: str | None = None
+    inference_component: str | None = None
+    artifact: str | None = None
     model_name: str | None = None
     started_at: Timestamp
     finished_at: Timestamp | None = None
     outcome: Outcome
     trigger: Trigger | str
     message: str | None = None
+
+    @property
+    def revision(self) -> str:
+        return self.endpoint_config_name or self.inference_component or self.artifact or ""
 
 
 class DeploymentStatus(StatusModel):

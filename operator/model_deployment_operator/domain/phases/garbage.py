@@ -19,7 +19,8 @@ def plan_garbage_collection(
     keep_models = {target.model_name}
     previous = previous_deployment(memory.history, target)
     if previous is not None:
-        keep_configs.add(previous.endpoint_config_name)
+        if previous.endpoint_config_name:
+            keep_configs.add(previous.endpoint_config_name)
         if previous.model_name:
             keep_models.add(previous.model_name)
     configs = sorted(artifacts.config_names - keep_configs)
