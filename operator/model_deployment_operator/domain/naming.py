@@ -21,15 +21,19 @@ MANAGED_BY_VALUE = "model-deployment-operator"
 OWNER_NAMESPACE_TAG = f"{TAG_PREFIX}owner-namespace"
 OWNER_NAME_TAG = f"{TAG_PREFIX}owner-name"
 OWNER_UID_TAG = f"{TAG_PREFIX}owner-uid"
+OWNER_KIND_TAG = f"{TAG_PREFIX}owner-kind"
+DEFAULT_OWNER_KIND = "ModelDeployment"
 
 
 @dataclass(frozen=True)
 class DeploymentRef:
-    """Identity of the ModelDeployment object that owns SageMaker resources."""
+    """Identity of the Kubernetes object (a ModelDeployment, or a ModelEndpoint) that owns
+    SageMaker resources."""
 
     namespace: str
     name: str
     uid: str
+    kind: str = "ModelDeployment"
 
     def __str__(self) -> str:
         return f"{self.namespace}/{self.name}"
@@ -76,12 +80,17 @@ def scaling_resource_id(endpoint_name: str, variant_name: str) -> str:
 
 
 def ownership_tags(ref: DeploymentRef) -> dict[str, str]:
-    return {
+    tags = {
         MANAGED_BY_TAG: MANAGED_BY_VALUE,
         OWNER_NAMESPACE_TAG: ref.namespace,
         OWNER_NAME_TAG: ref.name,
         OWNER_UID_TAG: ref.uid,
     }
+    # Objects without the kind tag (all made before ModelEndpoints existed) belong to a
+    # ModelDeployment.
+    if ref.kind != DEFAULT_OWNER_KIND:
+        tags[OWNER_KIND_TAG] = ref.kind
+    return tags
 
 
 def resource_tags(ref: DeploymentRef, user_tags: Mapping[str, str]) -> dict[str, str]:

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from model_deployment_operator.domain.naming import (
+    DEFAULT_OWNER_KIND,
     MANAGED_BY_TAG,
     MANAGED_BY_VALUE,
+    OWNER_KIND_TAG,
     OWNER_NAME_TAG,
     OWNER_NAMESPACE_TAG,
     OWNER_UID_TAG,
@@ -72,7 +74,7 @@ class Ownership:
                 )
         owner = self.owner
         assert owner is not None  # noqa: S101 - OTHER always carries its owner
-        who = f"it belongs to ModelDeployment {owner} (uid {owner.uid})"
+        who = f"it belongs to {owner.kind} {owner} (uid {owner.uid})"
         match self.presence:
             case OwnerPresence.LIVE:
                 return f"{who}, which still exists"
@@ -98,4 +100,5 @@ def read_claim(tags: Mapping[str, str], ref: DeploymentRef) -> Ownership:
     name = tags.get(OWNER_NAME_TAG, "")
     if not (uid and namespace and name):
         return Ownership(Claim.UNATTRIBUTED)
-    return Ownership(Claim.OTHER, DeploymentRef(namespace=namespace, name=name, uid=uid))
+    kind = tags.get(OWNER_KIND_TAG, DEFAULT_OWNER_KIND)
+    return Ownership(Claim.OTHER, DeploymentRef(namespace, name, uid, kind))

@@ -18,7 +18,7 @@ import kubernetes.config
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
-from model_deployment_operator.domain.api_group import GROUP, MODEL_DEPLOYMENTS, VERSION
+from model_deployment_operator.domain.api_group import GROUP, PLURALS, VERSION
 from model_deployment_operator.domain.errors import ClusterReadError
 from model_deployment_operator.domain.naming import DeploymentRef
 from model_deployment_operator.domain.ownership import OwnerPresence
@@ -108,11 +108,14 @@ class KubernetesDirectory:
         except ClusterReadError as error:
             return OwnerPresence.UNKNOWN, error.detail
         try:
+            plural = PLURALS.get(owner.kind)
+            if plural is None:
+                return OwnerPresence.UNKNOWN, f"unknown owner kind {owner.kind}"
             found = custom.get_namespaced_custom_object(
                 GROUP,
                 VERSION,
                 owner.namespace,
-                MODEL_DEPLOYMENTS,
+                plural,
                 owner.name,
                 _request_timeout=REQUEST_TIMEOUT_SECONDS,
             )

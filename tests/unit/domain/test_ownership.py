@@ -81,3 +81,15 @@ def test_descriptions_name_the_owner_and_what_is_known_of_it() -> None:
     unknown = Ownership(Claim.OTHER, THEM, OwnerPresence.UNKNOWN, "403 Forbidden").describe()
     assert "403 Forbidden" in unknown
     assert "not created by this operator" in Ownership(Claim.UNCLAIMED).describe()
+
+
+def test_an_object_owned_by_a_model_endpoint_names_that_kind() -> None:
+    fleet = DeploymentRef("team-a", "shared", "uid-e", kind="ModelEndpoint")
+    tags = ownership_tags(fleet)
+    assert tags["sagemaker.mlops.dev/owner-kind"] == "ModelEndpoint"
+    claim = read_claim(tags, ME)
+    assert claim.owner == fleet
+    assert "ModelEndpoint team-a/shared" in claim.with_presence(OwnerPresence.LIVE).describe()
+    # Objects from before ModelEndpoints existed carry no kind: a ModelDeployment's.
+    assert "sagemaker.mlops.dev/owner-kind" not in ownership_tags(THEM)
+    assert read_claim(ownership_tags(THEM), ME).owner == THEM
