@@ -4,14 +4,17 @@ reconciler depends only on this shape."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
 from model_deployment_operator.domain.actions import Action
+from model_deployment_operator.domain.fleet.desired import Artifact
 from model_deployment_operator.domain.naming import DeploymentRef
 from model_deployment_operator.domain.observed import DeployedConfig, ObservedEndpoint
 from model_deployment_operator.domain.ownership import OwnerPresence
 from model_deployment_operator.domain.registry import PackageGroup, PackageVersion
 from model_deployment_operator.domain.scaling.model import ObservedScaling
+from model_deployment_operator.domain.shared_observed import ObservedArtifact, ObservedComponent
 from model_deployment_operator.domain.tenancy import OPERATOR_IDENTITY, AwsIdentity
 
 
@@ -57,6 +60,28 @@ class SageMakerPort(Protocol):
         `scheduled`) and the named CloudWatch alarms, as (alarm, policy name) pairs."""
         ...
 
+    def describe_inference_component(self, name: str) -> ObservedComponent | None:
+        """The component, claimed by nobody; the caller reads its ownership from its tags."""
+        ...
+
+    def model_package_of(self, model_name: str) -> str | None:
+        """The model package a model was created from."""
+        ...
+
+    def package_artifact(self, package_arn: str) -> str | None:
+        """The model package's artifact URI (its first container's ModelDataUrl)."""
+        ...
+
+    def list_artifacts(self, prefix: str, now: datetime) -> tuple[Artifact, ...]:
+        """The artifacts under a multi-model prefix, and how long ago each changed."""
+        ...
+
+    def artifact(self, uri: str) -> ObservedArtifact | None: ...
+
+    def refresh_record(self, uri: str) -> dict[str, str] | None:
+        """What a multi-model refresh config's instances load: target -> ETag."""
+        ...
+
     def apply(self, action: Action) -> None:
         """Perform one planned action. Creating something that already exists under the same
         deterministic name, and deleting something already gone, both count as success."""
@@ -77,6 +102,14 @@ class ClusterDirectory(Protocol):
 
     def namespace_annotation(self, namespace: str, key: str) -> str | None:
         """The annotation's value, or None. Raises `domain.errors.ClusterReadError`."""
+        ...
+
+    def model_endpoint(self, namespace: str, name: str) -> dict[str, Any] | None:
+        """The ModelEndpoint object as the API server has it. Raises ClusterReadError."""
+        ...
+
+    def placed_on(self, namespace: str, model_endpoint: str) -> tuple[str, ...]:
+        """Names of the ModelDeployments placed on a ModelEndpoint. Raises ClusterReadError."""
         ...
 
     def owner_presence(self, owner: DeploymentRef) -> tuple[OwnerPresence, str]:

@@ -6,6 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeAlias
 
+from model_deployment_operator.domain.fleet.actions import (
+    SHARED_ACTIONS,
+    SharedAction,
+    describe_shared_action,
+)
 from model_deployment_operator.domain.rendering.config import EndpointConfigSpec
 from model_deployment_operator.domain.rendering.model import ModelDefinition
 from model_deployment_operator.domain.scaling.actions import (
@@ -88,6 +93,7 @@ Action: TypeAlias = (
     | DeleteEndpoint
     | TagEndpoint
     | ScalingAction
+    | SharedAction
     | DeleteEndpointConfig
     | DeleteModel
 )
@@ -117,4 +123,6 @@ def describe_action(action: Action) -> str:
             return f"DeleteEndpointConfig {name}"
         case DeleteModel(name=name):
             return f"DeleteModel {name}"
+    if isinstance(action, SHARED_ACTIONS):
+        return describe_shared_action(action)
     return describe_scaling_action(action)

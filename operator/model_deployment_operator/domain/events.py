@@ -154,24 +154,29 @@ def _action_events(
     return events
 
 
+def _put_in_place(entry: HistoryEntry) -> str:
+    if entry.inference_component:
+        return f"inference component {entry.inference_component}"
+    if entry.artifact:
+        return f"artifact {entry.artifact}"
+    return f"config {entry.endpoint_config_name}"
+
+
 def _settled_events(
     before: Sequence[HistoryEntry], after: Sequence[HistoryEntry]
 ) -> list[EventRecord]:
     """Deployments whose outcome was decided this tick."""
-    was_open = {
-        (h.endpoint_config_name, h.started_at) for h in before if h.outcome is Outcome.IN_PROGRESS
-    }
+    was_open = {(h.revision, h.started_at) for h in before if h.outcome is Outcome.IN_PROGRESS}
     events: list[EventRecord] = []
     for entry in after:
-        if (entry.endpoint_config_name, entry.started_at) not in was_open:
+        if (entry.revision, entry.started_at) not in was_open:
             continue
         if entry.outcome is Outcome.SUCCEEDED:
             events.append(
                 EventRecord(
                     EventType.NORMAL,
                     "Deployed",
-                    f"Endpoint now serves version {entry.version} "
-                    f"(config {entry.endpoint_config_name})",
+                    f"Now serving version {entry.version} ({_put_in_place(entry)})",
                 )
             )
         elif entry.outcome is Outcome.FAILED:
@@ -179,7 +184,7 @@ def _settled_events(
                 EventRecord(
                     EventType.WARNING,
                     "DeploymentFailed",
-                    f"Deploying version {entry.version} (config {entry.endpoint_config_name}) "
+                    f"Deploying version {entry.version} ({_put_in_place(entry)}) "
                     f"failed: {entry.message or 'no reason given'}",
                 )
             )

@@ -15,6 +15,8 @@ class Reason(StrEnum):
     PINNED_VERSION_NOT_READY = "PinnedVersionNotReady"
     SAGEMAKER_UNAVAILABLE = "SageMakerUnavailable"
     KUBERNETES_UNAVAILABLE = "KubernetesUnavailable"
+    WAITING_FOR_MODEL_ENDPOINT = "WaitingForModelEndpoint"
+    REFRESHING_MODELS = "RefreshingModels"
     # Stalled=True: someone has to act (approve a version, fix the spec, fix IAM)
     NO_APPROVED_VERSION = "NoApprovedVersion"
     MODEL_PACKAGE_GROUP_NOT_FOUND = "ModelPackageGroupNotFound"
@@ -24,6 +26,9 @@ class Reason(StrEnum):
     ENDPOINT_FAILED = "EndpointFailed"
     ENDPOINT_NAME_CONFLICT = "EndpointNameConflict"
     ENDPOINT_CHANGE_NOT_SUPPORTED = "EndpointChangeNotSupported"
+    PLACEMENT_MISMATCH = "PlacementMismatch"
+    TARGET_MODEL_CONFLICT = "TargetModelConflict"
+    MODEL_ARTIFACT_NOT_FOUND = "ModelArtifactNotFound"
     ACCESS_DENIED = "AccessDenied"
     INVALID_SPEC = "InvalidSpec"
     SAGEMAKER_REJECTED = "SageMakerRejectedRequest"

@@ -123,6 +123,21 @@ class HistoryEntry(StatusModel):
         return self.endpoint_config_name or self.inference_component or self.artifact or ""
 
 
+class PlacementView(StatusModel):
+    """Where a ModelDeployment placed on a shared ModelEndpoint runs."""
+
+    model_endpoint: str
+    mode: str
+    inference_component: str | None = None
+    model_name: str | None = None
+    status: str | None = None
+    desired_copies: int | None = None
+    current_copies: int | None = None
+    target_model: str | None = None
+    artifact: str | None = None
+    served: bool | None = None
+
+
 class DeploymentStatus(StatusModel):
     observed_generation: int | None = None
     conditions: tuple[Condition, ...] = ()
@@ -130,6 +145,7 @@ class DeploymentStatus(StatusModel):
     target: TargetView | None = None
     endpoint: EndpointView | None = None
     autoscaling: AutoscalingView | None = None
+    placement: PlacementView | None = None
     history: Annotated[tuple[HistoryEntry, ...], Field(max_length=HISTORY_LIMIT)] = ()
 
     def condition(self, kind: ConditionType) -> Condition | None:

@@ -18,7 +18,13 @@ import kubernetes.config
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
-from model_deployment_operator.domain.api_group import GROUP, PLURALS, VERSION
+from model_deployment_operator.domain.api_group import (
+    GROUP,
+    MODEL_DEPLOYMENTS,
+    MODEL_ENDPOINTS,
+    PLURALS,
+    VERSION,
+)
 from model_deployment_operator.domain.errors import ClusterReadError
 from model_deployment_operator.domain.naming import DeploymentRef
 from model_deployment_operator.domain.ownership import OwnerPresence
@@ -129,3 +135,52 @@ class KubernetesDirectory:
         if uid == owner.uid:
             return OwnerPresence.LIVE, ""
         return OwnerPresence.GONE, f"{owner} now has uid {uid}"
+
+    def model_endpoint(self, namespace: str, name: str) -> dict[str, Any] | None:
+        """The ModelEndpoint object, or None when there is none."""
+        what = f"ModelEndpoint {namespace}/{name}"
+        _, custom = self._api()
+        try:
+            found = custom.get_namespaced_custom_object(
+                GROUP,
+                VERSION,
+                namespace,
+                MODEL_ENDPOINTS,
+                name,
+                _request_timeout=REQUEST_TIMEOUT_SECONDS,
+            )
+        except ApiException as error:
+            if error.status == NOT_FOUND:
+                return None
+            raise ClusterReadError(
+                what, _detail(error), forbidden=error.status == FORBIDDEN
+            ) from error
+        except HTTPError as error:
+            raise ClusterReadError(what, str(error), forbidden=False) from error
+        return dict(found)
+
+    def placed_on(self, namespace: str, model_endpoint: str) -> tuple[str, ...]:
+        """The ModelDeployments of `namespace` whose spec.endpointRef names the ModelEndpoint."""
+        what = f"ModelDeployments in namespace {namespace}"
+        _, custom = self._api()
+        try:
+            listed = custom.list_namespaced_custom_object(
+                GROUP,
+                VERSION,
+                namespace,
+                MODEL_DEPLOYMENTS,
+                _request_timeout=REQUEST_TIMEOUT_SECONDS,
+            )
+        except ApiException as error:
+            raise ClusterReadError(
+                what, _detail(error), forbidden=error.status == FORBIDDEN
+            ) from error
+        except HTTPError as error:
+            raise ClusterReadError(what, str(error), forbidden=False) from error
+        return tuple(
+            sorted(
+                item["metadata"]["name"]
+                for item in listed.get("items", [])
+                if ((item.get("spec") or {}).get("endpointRef") or {}).get("name") == model_endpoint
+            )
+        )

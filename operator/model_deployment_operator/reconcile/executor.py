@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from model_deployment_operator.domain.actions import Action, TagEndpoint
-from model_deployment_operator.domain.desired import DesiredDeployment
+from model_deployment_operator.domain.endpoint_owner import EndpointOwner
 from model_deployment_operator.domain.errors import SageMakerCallError
 from model_deployment_operator.domain.reporting import Execution
 from model_deployment_operator.ports import SageMakerPort
@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 def execute(
     port: SageMakerPort,
-    desired: DesiredDeployment,
+    desired: EndpointOwner,
     actions: tuple[Action, ...],
     cache: SharedCache,
 ) -> Execution:

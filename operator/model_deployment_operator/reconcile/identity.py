@@ -4,7 +4,7 @@ operator's own (docs/tenancy.md)."""
 
 from __future__ import annotations
 
-from model_deployment_operator.domain.desired import DesiredDeployment
+from model_deployment_operator.domain.endpoint_owner import EndpointOwner
 from model_deployment_operator.domain.errors import AssumeRoleError, ClusterReadError
 from model_deployment_operator.domain.naming import DeploymentRef
 from model_deployment_operator.domain.reporting import (
@@ -50,7 +50,7 @@ class Identities:
             return blocked(chosen.reason, chosen.message)
         return chosen
 
-    def port(self, desired: DesiredDeployment) -> SageMakerPort | Verdict:
+    def port(self, desired: EndpointOwner) -> SageMakerPort | Verdict:
         """The port acting as `desired`'s identity, or why it cannot act."""
         identity = self.identity(desired.ref)
         if isinstance(identity, Verdict):

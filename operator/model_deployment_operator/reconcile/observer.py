@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from model_deployment_operator.domain import naming
 from model_deployment_operator.domain.desired import DesiredDeployment, Target
+from model_deployment_operator.domain.endpoint_owner import EndpointOwner
 from model_deployment_operator.domain.history import deployment_already_failed
 from model_deployment_operator.domain.observed import (
     DeployedConfig,
@@ -57,7 +58,8 @@ class Observer:
         live_config = None
         if endpoint is not None and endpoint.owned and endpoint.config_name:
             live_config = self._config(port, desired.region, endpoint.config_name)
-        selection, live_package = self._registry.select(port, memory, desired, live_config)
+        live_arn = live_config.model_package_arn if live_config is not None else None
+        selection, live_package = self._registry.select(port, memory, desired, live_arn)
         target = (
             desired.target_for(selection.package)
             if isinstance(selection, VersionSelected)
@@ -98,7 +100,7 @@ class Observer:
             artifacts=artifacts,
         )
 
-    def endpoint(self, port: SageMakerPort, desired: DesiredDeployment) -> ObservedEndpoint | None:
+    def endpoint(self, port: SageMakerPort, desired: EndpointOwner) -> ObservedEndpoint | None:
         """The endpoint and who owns it."""
         endpoint = port.describe_endpoint(desired.endpoint_name)
         if endpoint is None:
@@ -176,7 +178,7 @@ class Observer:
         return port.describe_scaling(resource_id, scheduled=scheduled, alarms=tuple(alarms.items()))
 
     def owned_artifacts(
-        self, port: SageMakerPort, desired: DesiredDeployment, exclude: set[str] | None = None
+        self, port: SageMakerPort, desired: EndpointOwner, exclude: set[str] | None = None
     ) -> OwnedArtifacts:
         """Configs and models named like this endpoint's and tagged with this object's uid.
         Names in `exclude` (the live target) are kept without a tag check."""

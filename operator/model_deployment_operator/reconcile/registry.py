@@ -5,9 +5,8 @@ many pages as the approval policy needs; pinned versions are described directly.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
-from model_deployment_operator.domain.desired import DesiredDeployment
-from model_deployment_operator.domain.observed import DeployedConfig
 from model_deployment_operator.domain.policy import (
     NoVersionAllowed,
     Selection,
@@ -20,7 +19,7 @@ from model_deployment_operator.domain.registry import (
     PackageVersion,
     versioned_package_arn,
 )
-from model_deployment_operator.domain.spec import ApprovalPolicy
+from model_deployment_operator.domain.spec import ApprovalPolicy, ModelDeploymentSpec
 from model_deployment_operator.ports import SageMakerPort
 from model_deployment_operator.reconcile.memory import RegistryRead, ResourceMemory, SharedCache
 
@@ -28,6 +27,16 @@ REGISTRY_PAGE_SIZE = 25
 MAX_REGISTRY_PAGES = 40
 # A read younger than this share of the poll interval is reused.
 FRESHNESS = 0.8
+
+
+class RegistryUser(Protocol):
+    """What reading the registry needs of a ModelDeployment, wherever it is placed."""
+
+    @property
+    def spec(self) -> ModelDeploymentSpec: ...
+
+    @property
+    def region(self) -> str: ...
 
 
 class RegistryReader:
@@ -42,8 +51,8 @@ class RegistryReader:
         self,
         port: SageMakerPort,
         memory: ResourceMemory,
-        desired: DesiredDeployment,
-        live_config: DeployedConfig | None,
+        desired: RegistryUser,
+        live_arn: str | None,
     ) -> tuple[Selection, PackageVersion | None]:
         """The version the policy allows, and the package the endpoint serves now (if it is
         one of the versions read)."""
@@ -58,7 +67,7 @@ class RegistryReader:
         read = memory.registry
         stale = read is None or self._monotonic() - read.read_at > self._poll_seconds * FRESHNESS
         if read is None or read.key != key or stale:
-            read = self._scan(port, desired, key, live_config)
+            read = self._scan(port, desired, key, live_arn)
             memory.registry = read
         if read.group is None:
             return (
@@ -69,8 +78,8 @@ class RegistryReader:
                 ),
                 None,
             )
-        live_arn = (live_config.model_package_arn if live_config is not None else None) or ""
-        live_package = next((v for v in read.versions if v.arn.lower() == live_arn.lower()), None)
+        live = (live_arn or "").lower()
+        live_package = next((v for v in read.versions if v.arn.lower() == live), None)
         return select_version(approval, read.group.name, read.versions), live_package
 
     def _group(self, port: SageMakerPort, region: str, name_or_arn: str) -> PackageGroup | None:
@@ -85,15 +94,15 @@ class RegistryReader:
     def _scan(
         self,
         port: SageMakerPort,
-        desired: DesiredDeployment,
+        desired: RegistryUser,
         key: tuple[object, ...],
-        live_config: DeployedConfig | None,
+        live_arn: str | None,
     ) -> RegistryRead:
         spec = desired.spec
         group = self._group(port, desired.region, spec.model_package_group_name)
         if group is None:
             return RegistryRead(key, self._monotonic(), (), None)
-        live_version = version_in_group(group, live_config)
+        live_version = version_in_group(group, live_arn)
         approval = spec.approval
         if approval.policy is ApprovalPolicy.PINNED and approval.pinned_version is not None:
             wanted = {approval.pinned_version}
@@ -116,12 +125,12 @@ class RegistryReader:
         return RegistryRead(key, self._monotonic(), tuple(collected), group)
 
 
-def version_in_group(group: PackageGroup, live_config: DeployedConfig | None) -> int | None:
-    """The version number of the package the live config serves, if it is of this group."""
-    if live_config is None or live_config.model_package_arn is None:
+def version_in_group(group: PackageGroup, live_arn: str | None) -> int | None:
+    """The version number of the package served now, if it is of this group."""
+    if live_arn is None:
         return None
     prefix = versioned_package_arn(group.arn, 0)[: -len("0")]
-    arn = live_config.model_package_arn.lower()
+    arn = live_arn.lower()
     if not arn.startswith(prefix.lower()):
         return None
     tail = arn[len(prefix) :]

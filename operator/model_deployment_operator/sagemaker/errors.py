@@ -64,7 +64,15 @@ def error_message(error: ClientError) -> str:
 
 def is_not_found(error: ClientError) -> bool:
     code = error_code(error)
-    if code in {"ResourceNotFound", "ResourceNotFoundException", "ObjectNotFoundException"}:
+    # The last three are S3's (HeadObject answers a bare 404).
+    if code in {
+        "ResourceNotFound",
+        "ResourceNotFoundException",
+        "ObjectNotFoundException",
+        "NoSuchKey",
+        "NotFound",
+        "404",
+    }:
         return True
     message = error_message(error)
     return code == "ValidationException" and (

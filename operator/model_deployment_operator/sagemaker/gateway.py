@@ -31,6 +31,15 @@ from model_deployment_operator.domain.actions import (
     TagEndpoint,
     UpdateEndpoint,
 )
+from model_deployment_operator.domain.fleet.actions import (
+    SHARED_ACTIONS,
+    CopyArtifact,
+    CreateMultiModelModel,
+    DeleteArtifact,
+    PutRefreshRecord,
+    SharedAction,
+)
+from model_deployment_operator.domain.fleet.desired import Artifact
 from model_deployment_operator.domain.observed import (
     DeployedConfig,
     ObservedEndpoint,
@@ -39,15 +48,19 @@ from model_deployment_operator.domain.observed import (
 from model_deployment_operator.domain.registry import PackageGroup, PackageVersion
 from model_deployment_operator.domain.scaling.actions import SCALING_ACTIONS
 from model_deployment_operator.domain.scaling.model import ObservedScaling
+from model_deployment_operator.domain.shared_observed import ObservedArtifact, ObservedComponent
 from model_deployment_operator.domain.tenancy import OPERATOR_IDENTITY, AwsIdentity
 from model_deployment_operator.sagemaker import requests
+from model_deployment_operator.sagemaker.artifacts import ArtifactStore
 from model_deployment_operator.sagemaker.calls import calling, read, write
 from model_deployment_operator.sagemaker.identities import TenantSession
+from model_deployment_operator.sagemaker.inference_components import InferenceComponents
 from model_deployment_operator.sagemaker.scaling import ScalingGateway
 
 if TYPE_CHECKING:
     from mypy_boto3_application_autoscaling import ApplicationAutoScalingClient
     from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_s3 import S3Client
     from mypy_boto3_sagemaker import SageMakerClient
 
 log = logging.getLogger(__name__)
@@ -105,6 +118,10 @@ class SageMakerGateway:
         for client in (self._sagemaker, autoscaling, cloudwatch):
             _count_attempts_of(client)
         self._scaling = ScalingGateway(autoscaling, cloudwatch)
+        s3: S3Client = session.client("s3", config=config)
+        _count_attempts_of(s3)
+        self._artifacts = ArtifactStore(s3)
+        self._components = InferenceComponents(self._sagemaker)
 
     # ------------------------------------------------------------------ plumbing
 
@@ -271,9 +288,73 @@ class SageMakerGateway:
 
     # ------------------------------------------------------------------ actions
 
+    # ------------------------------------------------------------------ shared endpoints
+
+    def describe_inference_component(self, name: str) -> ObservedComponent | None:
+        return self._components.describe(name)
+
+    def model_package_of(self, model_name: str) -> str | None:
+        return self._model_package_of(model_name)
+
+    def package_artifact(self, package_arn: str) -> str | None:
+        """The model package's model artifact (its first container's ModelDataUrl)."""
+        response = self._read(
+            "DescribeModelPackage",
+            lambda: self._sagemaker.describe_model_package(ModelPackageName=package_arn),
+        )
+        containers = ((response or {}).get("InferenceSpecification") or {}).get("Containers")
+        url = containers[0].get("ModelDataUrl") if containers else None
+        return str(url) if url else None
+
+    def list_artifacts(self, prefix: str, now: datetime) -> tuple[Artifact, ...]:
+        return self._artifacts.list_artifacts(prefix, now)
+
+    def artifact(self, uri: str) -> ObservedArtifact | None:
+        return self._artifacts.head(uri)
+
+    def refresh_record(self, uri: str) -> dict[str, str] | None:
+        return self._artifacts.refresh_record(uri)
+
+    # ------------------------------------------------------------------ actions
+
+    def _apply_shared(self, action: SharedAction) -> None:
+        match action:
+            case CreateMultiModelModel(name=name, container=container, tags=tags):
+                primary: dict[str, Any] = {
+                    "Image": container.image,
+                    "ModelDataUrl": container.artifact_prefix,
+                    "Mode": "MultiModel",
+                    "MultiModelConfig": {
+                        "ModelCacheSetting": "Enabled" if container.cache_enabled else "Disabled"
+                    },
+                }
+                if container.environment:
+                    primary["Environment"] = dict(container.environment)
+                self._write(
+                    "CreateModel",
+                    lambda: self._sagemaker.create_model(
+                        ModelName=name,
+                        ExecutionRoleArn=container.execution_role_arn,
+                        PrimaryContainer=primary,  # type: ignore[arg-type]
+                        Tags=_tags(tags),
+                    ),
+                    exists_ok=True,
+                )
+            case PutRefreshRecord(uri=uri, targets=targets):
+                self._artifacts.put_refresh_record(uri, targets)
+            case CopyArtifact(source=source, destination=destination, metadata=metadata):
+                self._artifacts.copy(source, destination, dict(metadata))
+            case DeleteArtifact(uri=uri):
+                self._artifacts.delete(uri)
+            case _:
+                self._components.apply(action)
+
     def apply(self, action: Action) -> None:
         if isinstance(action, SCALING_ACTIONS):
             self._scaling.apply(action)
+            return
+        if isinstance(action, SHARED_ACTIONS):
+            self._apply_shared(action)
             return
         sm = self._sagemaker
         match action:

@@ -10,6 +10,7 @@ from model_deployment_operator.domain.rendering.config import (
     DataCapture,
     EndpointConfigSpec,
     InstanceHosting,
+    ManagedScaling,
     ServerlessHosting,
     VariantSpec,
 )
@@ -45,7 +46,9 @@ def create_model(name: str, spec: ModelDefinition, tags: tuple[tuple[str, str], 
 
 
 def _variant(variant: VariantSpec) -> Request:
-    request: Request = {"VariantName": variant.name, "ModelName": variant.model_name}
+    request: Request = {"VariantName": variant.name}
+    if variant.model_name is not None:
+        request["ModelName"] = variant.model_name
     hosting = variant.hosting
     if isinstance(hosting, InstanceHosting):
         request["InstanceType"] = hosting.instance_type
@@ -59,8 +62,27 @@ def _variant(variant: VariantSpec) -> Request:
             ),
         }
         request.update({k: v for k, v in optional.items() if v is not None})
+        if hosting.managed_scaling is not None:
+            request["ManagedInstanceScaling"] = _managed_scaling(hosting.managed_scaling)
+            del request["InitialVariantWeight"]
     else:
         request["ServerlessConfig"] = _serverless(hosting)
+    return request
+
+
+def _managed_scaling(scaling: ManagedScaling) -> Request:
+    request: Request = {
+        "Status": "ENABLED",
+        "MinInstanceCount": scaling.min_instances,
+        "MaxInstanceCount": scaling.max_instances,
+    }
+    if scaling.scale_in_strategy is not None:
+        policy: Request = {"Strategy": scaling.scale_in_strategy}
+        if scaling.scale_in_max_step is not None:
+            policy["MaximumStepSize"] = scaling.scale_in_max_step
+        if scaling.scale_in_cooldown_minutes is not None:
+            policy["CooldownInMinutes"] = scaling.scale_in_cooldown_minutes
+        request["ScaleInPolicy"] = policy
     return request
 
 
@@ -131,4 +153,6 @@ def create_endpoint_config(
         request["DataCaptureConfig"] = _data_capture(spec.data_capture)
     if spec.kms_key_id:
         request["KmsKeyId"] = spec.kms_key_id
+    if spec.execution_role_arn:
+        request["ExecutionRoleArn"] = spec.execution_role_arn
     return request

@@ -49,6 +49,7 @@ from model_deployment_operator.domain.status import (
     EndpointView,
     HistoryEntry,
     ModelPackageView,
+    PlacementView,
     TargetView,
 )
 
@@ -108,6 +109,7 @@ MODEL_DEPLOYMENT = Contract(
         ("status", "target"): TargetView,
         ("status", "endpoint"): EndpointView,
         ("status", "autoscaling"): AutoscalingView,
+        ("status", "placement"): PlacementView,
     },
     list_items={("status", "history"): HistoryEntry, ("status", "conditions"): Condition},
     rules=rules.RULES,

@@ -297,26 +297,21 @@ DEPENDENT_ACTIONS = {
     "sagemaker:CreateEndpoint": {"sagemaker:AddTags"},
     "sagemaker:CreateInferenceComponent": {"sagemaker:AddTags"},
     "application-autoscaling:RegisterScalableTarget": {"iam:CreateServiceLinkedRole"},
+    # CopyObject reads the source and writes the destination.
+    "s3:PutObject": {"s3:GetObject"},
 }
 # An operation authorised by an action of another name.
 ACTION_FOR_OPERATION = {
     "sqs:DeleteMessageBatch": "sqs:DeleteMessage",
     "s3:ListObjectsV2": "s3:ListBucket",
+    "s3:HeadObject": "s3:GetObject",
+    "s3:CopyObject": "s3:PutObject",
 }
 # Allowed although the code does not call them, with the reason. Remove an action here when
 # the code starts calling it (test_extra_actions_are_not_called says so).
 SHARED_ENDPOINTS = "called by the shared-endpoint reconciler (issue 10)"
 EXTRA_ACTIONS: dict[str, str] = {
-    "sagemaker:CreateInferenceComponent": SHARED_ENDPOINTS,
-    "sagemaker:DescribeInferenceComponent": SHARED_ENDPOINTS,
     "sagemaker:ListInferenceComponents": SHARED_ENDPOINTS,
-    "sagemaker:UpdateInferenceComponent": SHARED_ENDPOINTS,
-    "sagemaker:UpdateInferenceComponentRuntimeConfig": SHARED_ENDPOINTS,
-    "sagemaker:DeleteInferenceComponent": SHARED_ENDPOINTS,
-    "s3:GetObject": SHARED_ENDPOINTS,
-    "s3:PutObject": SHARED_ENDPOINTS,
-    "s3:DeleteObject": SHARED_ENDPOINTS,
-    "s3:ListBucket": SHARED_ENDPOINTS,
 }
 # boto3 client attributes (and local aliases) in the code -> IAM prefix.
 CLIENT_RECEIVERS = {
@@ -327,6 +322,7 @@ CLIENT_RECEIVERS = {
     "_sqs": "sqs",
     "_cloudwatch": "cloudwatch",
     "cloudwatch": "cloudwatch",
+    "_s3": "s3",
 }
 CLIENT_HELPERS = {"meta", "get_paginator", "can_paginate", "get_waiter"}
 
@@ -601,7 +597,7 @@ def test_code_creates_no_unexpected_aws_clients() -> None:
                 and isinstance(node.args[0], ast.Constant)
             ):
                 services.add(node.args[0].value)
-    assert services == {"sagemaker", "application-autoscaling", "cloudwatch", "sqs"}, (
+    assert services == {"sagemaker", "application-autoscaling", "cloudwatch", "s3", "sqs"}, (
         "a new AWS client: add its permissions to iam/ and CLIENT_RECEIVERS here"
     )
 

@@ -10,6 +10,17 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class ManagedScaling:
+    """Managed instance scaling of an inference-component endpoint's variant."""
+
+    min_instances: int
+    max_instances: int
+    scale_in_strategy: str | None = None
+    scale_in_max_step: int | None = None
+    scale_in_cooldown_minutes: int | None = None
+
+
+@dataclass(frozen=True)
 class InstanceHosting:
     """An instance-backed variant."""
 
@@ -18,6 +29,7 @@ class InstanceHosting:
     volume_size_gb: int | None = None
     model_data_download_timeout_seconds: int | None = None
     container_startup_timeout_seconds: int | None = None
+    managed_scaling: ManagedScaling | None = None
 
 
 @dataclass(frozen=True)
@@ -56,7 +68,8 @@ class DataCapture:
 @dataclass(frozen=True)
 class VariantSpec:
     name: str
-    model_name: str
+    # None: the variant hosts inference components, not a model.
+    model_name: str | None
     hosting: InstanceHosting | ServerlessHosting
 
     @property
@@ -75,6 +88,11 @@ class EndpointConfigSpec:
     async_inference: AsyncInference | None = None
     data_capture: DataCapture | None = None
     kms_key_id: str | None = None
+    # Inference-component endpoints: the role SageMaker uses, since no model names one.
+    execution_role_arn: str | None = None
+    # Shared multi-model endpoints: what the artifacts under the prefix were when the
+    # config was made; a new token is a new config, whose instances load artifacts afresh.
+    refresh_token: str | None = None
 
     def hash_parts(self) -> tuple[str, ...]:
         """What the config's name is hashed from. An instance-backed config with nothing but
@@ -85,7 +103,7 @@ class EndpointConfigSpec:
         hosting = variant.hosting
         if isinstance(hosting, InstanceHosting):
             parts = [
-                variant.model_name,
+                variant.model_name or "",
                 variant.name,
                 hosting.instance_type,
                 str(hosting.initial_instance_count),
@@ -99,8 +117,18 @@ class EndpointConfigSpec:
             if extras:
                 parts.append("instance=" + _canonical(extras))
         else:
-            parts = [variant.model_name, variant.name, "serverless=" + _canonical(asdict(hosting))]
-        for name in ("async_inference", "data_capture", "kms_key_id"):
+            parts = [
+                variant.model_name or "",
+                variant.name,
+                "serverless=" + _canonical(asdict(hosting)),
+            ]
+        for name in (
+            "async_inference",
+            "data_capture",
+            "kms_key_id",
+            "execution_role_arn",
+            "refresh_token",
+        ):
             value = getattr(self, name)
             if value is not None:
                 parts.append(

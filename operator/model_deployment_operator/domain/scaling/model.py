@@ -15,6 +15,7 @@ OWNED_PREFIX = "mdo-"
 class Dimension(StrEnum):
     INSTANCE_COUNT = "sagemaker:variant:DesiredInstanceCount"
     PROVISIONED_CONCURRENCY = "sagemaker:variant:DesiredProvisionedConcurrency"
+    COPY_COUNT = "sagemaker:inference-component:DesiredCopyCount"
 
 
 @dataclass(frozen=True)
