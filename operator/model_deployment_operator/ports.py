@@ -108,8 +108,9 @@ class ClusterDirectory(Protocol):
         """The ModelEndpoint object as the API server has it. Raises ClusterReadError."""
         ...
 
-    def placed_on(self, namespace: str, model_endpoint: str) -> tuple[str, ...]:
-        """Names of the ModelDeployments placed on a ModelEndpoint. Raises ClusterReadError."""
+    def placed_on(self, namespace: str, model_endpoint: str) -> tuple[dict[str, Any], ...]:
+        """The ModelDeployments placed on a ModelEndpoint, as the API server has them, by
+        name. Raises ClusterReadError."""
         ...
 
     def owner_presence(self, owner: DeploymentRef) -> tuple[OwnerPresence, str]:

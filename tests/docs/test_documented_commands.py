@@ -29,7 +29,7 @@ OPERATOR_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/model-deployment-operator"
 
 
 def install_crd(env: DocEnvironment) -> None:
-    env.shell("kubectl apply --server-side -f crds/modeldeployments.sagemaker.mlops.dev.yaml")
+    env.shell("kubectl apply --server-side -f crds/")
     env.shell("kubectl wait --for=condition=Established crd --all --timeout=60s")
 
 

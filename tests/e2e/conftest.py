@@ -112,7 +112,7 @@ def stack(
 
 def _release_leftovers(kubectl: Kubectl, namespace: str) -> None:
     """Remove finalizers left on resources a test did not delete, so the namespace can go."""
-    names = kubectl("get", "mdep", "-n", namespace, "-o", "name").split()
+    names = kubectl("get", "mdep,mep", "-n", namespace, "-o", "name").split()
     for name in names:
         kubectl(
             "patch",

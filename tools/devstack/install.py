@@ -12,8 +12,8 @@ from pathlib import Path
 from devcluster.kubectl import Kubectl
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-CRD_FILE = REPO_ROOT / "crds" / "modeldeployments.sagemaker.mlops.dev.yaml"
-CRD_NAME = "modeldeployments.sagemaker.mlops.dev"
+CRD_DIRECTORY = REPO_ROOT / "crds"
+CRD_NAMES = ("modeldeployments.sagemaker.mlops.dev", "modelendpoints.sagemaker.mlops.dev")
 OPERATOR_NAMESPACE = "mdo-system"
 OPERATOR_SERVICE_ACCOUNT = "model-deployment-operator"
 OPERATOR_USER = f"system:serviceaccount:{OPERATOR_NAMESPACE}:{OPERATOR_SERVICE_ACCOUNT}"
@@ -22,8 +22,9 @@ RBAC_MANIFESTS = ("namespace.yaml", "serviceaccount.yaml", "rbac.yaml")
 
 
 def install_crd(admin: Kubectl) -> None:
-    admin("apply", "--server-side", "--force-conflicts", "-f", str(CRD_FILE))
-    admin("wait", "--for=condition=Established", f"crd/{CRD_NAME}", "--timeout=60s")
+    admin("apply", "--server-side", "--force-conflicts", "-f", str(CRD_DIRECTORY))
+    for name in CRD_NAMES:
+        admin("wait", "--for=condition=Established", f"crd/{name}", "--timeout=60s")
 
 
 def install_rbac(admin: Kubectl) -> None:

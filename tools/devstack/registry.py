@@ -31,13 +31,24 @@ class ModelRegistry:
         )
         return response["ModelPackageGroupArn"]
 
-    def register(self, group: str, *, approval: str = "PendingManualApproval") -> PackageRef:
+    def register(
+        self,
+        group: str,
+        *,
+        approval: str = "PendingManualApproval",
+        model_data_url: str | None = None,
+    ) -> PackageRef:
+        """A new version of the group; its artifact is `model_data_url` (by default one
+        shared by every version of the group)."""
         response = self._sagemaker.create_model_package(
             ModelPackageGroupName=group,
             ModelPackageDescription="trained by the nightly pipeline",
             InferenceSpecification={
                 "Containers": [
-                    {"Image": IMAGE, "ModelDataUrl": f"s3://models/{group}/model.tar.gz"}
+                    {
+                        "Image": IMAGE,
+                        "ModelDataUrl": model_data_url or f"s3://models/{group}/model.tar.gz",
+                    }
                 ],
                 "SupportedContentTypes": ["application/json"],
                 "SupportedResponseMIMETypes": ["application/json"],

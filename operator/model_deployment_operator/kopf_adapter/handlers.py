@@ -1,4 +1,5 @@
-"""kopf handlers: one timer drives reconciliation, one delete handler drives teardown."""
+"""kopf handlers: per kind (ModelDeployment, ModelEndpoint), one timer drives reconciliation
+and one delete handler drives teardown."""
 
 from __future__ import annotations
 
@@ -12,7 +13,12 @@ from typing import Any
 import kopf
 
 from model_deployment_operator import metrics
-from model_deployment_operator.domain.api_group import GROUP, MODEL_DEPLOYMENTS
+from model_deployment_operator.domain.api_group import (
+    GROUP,
+    MODEL_DEPLOYMENTS,
+    MODEL_ENDPOINT,
+    MODEL_ENDPOINTS,
+)
 from model_deployment_operator.domain.events import EventRecord
 from model_deployment_operator.domain.naming import DeploymentRef
 from model_deployment_operator.domain.registry_events import group_from_event
@@ -25,6 +31,7 @@ from model_deployment_operator.settings import OperatorSettings
 log = logging.getLogger(__name__)
 
 PLURAL = MODEL_DEPLOYMENTS
+ENDPOINT_PLURAL = MODEL_ENDPOINTS
 FINALIZER = f"{GROUP}/finalizer"
 
 
@@ -47,6 +54,12 @@ def _context(memo: Any) -> OperatorContext:
 
 def _ref(meta: Any) -> DeploymentRef:
     return DeploymentRef(namespace=meta["namespace"], name=meta["name"], uid=meta["uid"])
+
+
+def _endpoint_ref(meta: Any) -> DeploymentRef:
+    return DeploymentRef(
+        namespace=meta["namespace"], name=meta["name"], uid=meta["uid"], kind=MODEL_ENDPOINT
+    )
 
 
 def post_events(body: Any, events: Iterable[EventRecord]) -> None:
@@ -74,6 +87,7 @@ def reconcile_tick(
         str(spec.get("modelPackageGroupName", "")),
         time.monotonic() + outcome.requeue_after,
     )
+    context.schedule.wake(outcome.wake)
     metrics.MANAGED_RESOURCES.set(len(context.schedule))
 
 
@@ -87,6 +101,7 @@ def delete_resource(
         _ref(meta), int(meta.get("generation") or 0), dict(spec), dict(status)
     )
     post_events(body, outcome.events)
+    context.schedule.wake(outcome.wake)
     if not outcome.finished:
         if outcome.status is not None:
             write_status(patch.status, status, outcome.status)
@@ -94,6 +109,44 @@ def delete_resource(
     kopf.info(body, reason="Deleted", message=outcome.message[:1024])
     context.schedule.forget(meta["uid"])
     context.reconciler.forget(meta["uid"])
+    metrics.MANAGED_RESOURCES.set(len(context.schedule))
+
+
+def reconcile_endpoint_tick(
+    *, body: Any, meta: Any, spec: Any, status: Any, patch: Any, memo: Any, **_: Any
+) -> None:
+    """Runs every tick for every ModelEndpoint; does work only when it is due."""
+    if meta.get("deletionTimestamp"):
+        return
+    context = _context(memo)
+    uid = meta["uid"]
+    generation = int(meta.get("generation") or 0)
+    if not context.schedule.is_due(uid, generation, time.monotonic()):
+        return
+    outcome = context.reconciler.reconcile_endpoint(
+        _endpoint_ref(meta), generation, dict(spec), dict(status)
+    )
+    write_status(patch.status, status, outcome.status)
+    post_events(body, outcome.events)
+    context.schedule.reconciled(uid, generation, "", time.monotonic() + outcome.requeue_after)
+    metrics.MANAGED_RESOURCES.set(len(context.schedule))
+
+
+def delete_endpoint(
+    *, body: Any, meta: Any, spec: Any, status: Any, patch: Any, memo: Any, **_: Any
+) -> None:
+    """Deletes the shared endpoint once no ModelDeployment is placed on it (or nothing,
+    with Retain), then lets Kubernetes remove the ModelEndpoint by returning."""
+    context = _context(memo)
+    outcome = context.reconciler.teardown_endpoint(
+        _endpoint_ref(meta), int(meta.get("generation") or 0), dict(spec), dict(status)
+    )
+    post_events(body, outcome.events)
+    if not outcome.finished:
+        write_status(patch.status, status, outcome.status)
+        raise kopf.TemporaryError(outcome.message, delay=outcome.requeue_after)
+    kopf.info(body, reason="Deleted", message=outcome.message[:1024])
+    context.schedule.forget(meta["uid"])
     metrics.MANAGED_RESOURCES.set(len(context.schedule))
 
 

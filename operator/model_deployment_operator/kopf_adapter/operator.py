@@ -10,12 +10,15 @@ import kopf
 
 from model_deployment_operator.domain.api_group import GROUP, VERSION
 from model_deployment_operator.kopf_adapter.handlers import (
+    ENDPOINT_PLURAL,
     FINALIZER,
     PLURAL,
     OperatorContext,
+    delete_endpoint,
     delete_resource,
     health_probe,
     listen_for_registry_events,
+    reconcile_endpoint_tick,
     reconcile_tick,
 )
 from model_deployment_operator.settings import LogFormat
@@ -70,6 +73,23 @@ def build_registry(context: OperatorContext) -> kopf.OperatorRegistry:
         id="teardown",
         backoff=settings.busy_poll_seconds,
     )(delete_resource)
+    kopf.timer(
+        GROUP,
+        VERSION,
+        ENDPOINT_PLURAL,
+        registry=registry,
+        id="reconcile-endpoint",
+        interval=settings.tick_seconds,
+        backoff=settings.busy_poll_seconds,
+    )(reconcile_endpoint_tick)
+    kopf.on.delete(
+        GROUP,
+        VERSION,
+        ENDPOINT_PLURAL,
+        registry=registry,
+        id="teardown-endpoint",
+        backoff=settings.busy_poll_seconds,
+    )(delete_endpoint)
     return registry
 
 
@@ -83,8 +103,8 @@ def configure_kopf(kopf_settings: kopf.OperatorSettings, context: OperatorContex
     kopf_settings.posting.reporting_component = "model-deployment-operator"
     kopf_settings.posting.level = logging.INFO
     kopf_settings.execution.max_workers = ours.workers
-    # The operator watches one resource kind it knows; no CRD or namespace discovery needed,
-    # which keeps its RBAC to the ModelDeployments themselves and Events.
+    # The operator watches the two kinds it knows; no CRD or namespace discovery needed,
+    # which keeps its RBAC to its own kinds, namespaces' annotations and Events.
     kopf_settings.scanning.disabled = True
     kopf_settings.peering.standalone = True
     kopf_settings.watching.server_timeout = 300

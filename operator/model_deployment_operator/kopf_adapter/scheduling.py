@@ -1,8 +1,9 @@
-"""When each ModelDeployment is next due for a reconcile.
+"""When each ModelDeployment (and ModelEndpoint) is next due for a reconcile.
 
 kopf timers fire on a fixed, short tick; this schedule decides which ticks do work. A
 resource is due when its requeue time has passed, when its generation changed (a spec
-edit is acted on at the next tick), or when a registry event woke its model package group.
+edit is acted on at the next tick), when a registry event woke its model package group, or
+(a ModelEndpoint) when a placed ModelDeployment changed its artifacts.
 """
 
 from __future__ import annotations
@@ -44,6 +45,15 @@ class Schedule:
                     entry.due_at = 0.0
                     woken += 1
             return woken
+
+    def wake(self, uids: tuple[str, ...]) -> None:
+        """Make these resources due now (a ModelEndpoint whose artifacts a placed
+        ModelDeployment changed)."""
+        with self._lock:
+            for uid in uids:
+                entry = self._entries.get(uid)
+                if entry is not None:
+                    entry.due_at = 0.0
 
     def forget(self, uid: str) -> None:
         with self._lock:

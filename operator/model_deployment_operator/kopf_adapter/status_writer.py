@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping
-from typing import Any
+from typing import Any, Protocol
 
-from model_deployment_operator.domain.status import DeploymentStatus
+
+class KubernetesStatus(Protocol):
+    """A ModelDeployment's or a ModelEndpoint's status model."""
+
+    def to_kubernetes(self) -> dict[str, Any]: ...
 
 
 def merge_patch(current: Mapping[str, Any], desired: Mapping[str, Any]) -> dict[str, Any]:
@@ -23,12 +27,12 @@ def merge_patch(current: Mapping[str, Any], desired: Mapping[str, Any]) -> dict[
     return patch
 
 
-def status_changes(current: Mapping[str, Any], new: DeploymentStatus) -> dict[str, Any]:
+def status_changes(current: Mapping[str, Any], new: KubernetesStatus) -> dict[str, Any]:
     return merge_patch(current, new.to_kubernetes())
 
 
 def write_status(
-    patch_status: MutableMapping[str, Any], current: Mapping[str, Any], new: DeploymentStatus
+    patch_status: MutableMapping[str, Any], current: Mapping[str, Any], new: KubernetesStatus
 ) -> bool:
     """Stage the changes in kopf's status patch; returns whether anything changed, so an
     unchanged state costs no API write at all."""

@@ -159,8 +159,9 @@ class KubernetesDirectory:
             raise ClusterReadError(what, str(error), forbidden=False) from error
         return dict(found)
 
-    def placed_on(self, namespace: str, model_endpoint: str) -> tuple[str, ...]:
-        """The ModelDeployments of `namespace` whose spec.endpointRef names the ModelEndpoint."""
+    def placed_on(self, namespace: str, model_endpoint: str) -> tuple[dict[str, Any], ...]:
+        """The ModelDeployments of `namespace` whose spec.endpointRef names the ModelEndpoint,
+        by name."""
         what = f"ModelDeployments in namespace {namespace}"
         _, custom = self._api()
         try:
@@ -179,8 +180,12 @@ class KubernetesDirectory:
             raise ClusterReadError(what, str(error), forbidden=False) from error
         return tuple(
             sorted(
-                item["metadata"]["name"]
-                for item in listed.get("items", [])
-                if ((item.get("spec") or {}).get("endpointRef") or {}).get("name") == model_endpoint
+                (
+                    dict(item)
+                    for item in listed.get("items", [])
+                    if ((item.get("spec") or {}).get("endpointRef") or {}).get("name")
+                    == model_endpoint
+                ),
+                key=lambda item: str(item["metadata"]["name"]),
             )
         )

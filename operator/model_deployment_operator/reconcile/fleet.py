@@ -13,6 +13,7 @@ from datetime import datetime
 from model_deployment_operator.domain.errors import ClusterReadError, SageMakerCallError
 from model_deployment_operator.domain.events import EventRecord
 from model_deployment_operator.domain.fleet.desired import DesiredFleet
+from model_deployment_operator.domain.fleet.hosted import hosted_view
 from model_deployment_operator.domain.fleet.plan import (
     FleetObservation,
     FleetPlan,
@@ -21,6 +22,7 @@ from model_deployment_operator.domain.fleet.plan import (
 )
 from model_deployment_operator.domain.fleet.status import fleet_events, fleet_status
 from model_deployment_operator.domain.model_endpoint_status import (
+    HostedView,
     ModelEndpointStatus,
     parse_model_endpoint_status,
 )
@@ -74,6 +76,9 @@ class FleetReconciler:
         self._directory = directory
         self._clock = clock
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
+        # ModelEndpoint uid -> the config whose leftovers were collected: listing them costs
+        # calls per object, so it is done once per change of config.
+        self._collected: dict[str, str] = {}
 
     def _desired(self, ref: DeploymentRef, generation: int, raw_spec: object) -> DesiredFleet:
         return DesiredFleet.build(
@@ -92,15 +97,18 @@ class FleetReconciler:
         artifacts = (
             port.list_artifacts(container.artifact_prefix, now) if container is not None else None
         )
-        hosted: tuple[str, ...] = ()
+        hosted: tuple[HostedView, ...] = ()
         if self._directory is not None:
-            hosted = self._directory.placed_on(desired.ref.namespace, desired.ref.name)
+            placed = self._directory.placed_on(desired.ref.namespace, desired.ref.name)
+            hosted = tuple(hosted_view(d) for d in placed)
         owned = None
+        config_name = desired.target(artifacts or ()).config_name
         if (
             endpoint is not None
             and endpoint.owned
             and endpoint.status == EndpointStatus.IN_SERVICE
-            and endpoint.config_name == desired.target(artifacts or ()).config_name
+            and endpoint.config_name == config_name
+            and self._collected.get(desired.ref.uid) != config_name
         ):
             owned = self._observer.owned_artifacts(port, desired)
         return FleetObservation(endpoint, artifacts, hosted, owned)
@@ -130,6 +138,8 @@ class FleetReconciler:
             return self._stopped(previous, namespace_unreadable_verdict(error), generation, now)
         plan = plan_fleet(desired, observation)
         execution = execute(port, desired, plan.actions, self._cache)
+        if observation.owned is not None and execution.error is None:
+            self._collected[ref.uid] = plan.target.config_name
         verdict = plan.verdict
         if execution.error is not None and execution.failed_action is not None:
             verdict = verdict_for_error(
@@ -212,7 +222,8 @@ class FleetReconciler:
             return self._deleting(base, generation, now, f"Cannot delete yet: {port.message}")
         try:
             endpoint = self._observer.endpoint(port, desired)
-            hosted = self._directory.placed_on(ref.namespace, ref.name) if self._directory else ()
+            placed = self._directory.placed_on(ref.namespace, ref.name) if self._directory else ()
+            hosted = tuple(hosted_view(d) for d in placed)
             owned = (
                 self._observer.owned_artifacts(port, desired)
                 if endpoint is None or not endpoint.owned
@@ -223,6 +234,7 @@ class FleetReconciler:
         plan = plan_fleet_teardown(desired, FleetObservation(endpoint, None, hosted, owned))
         execution = execute(port, desired, plan.actions, self._cache)
         if execution.error is None and plan.finished_after_actions:
+            self._collected.pop(ref.uid, None)
             return FleetOutcome(base, (), 0, finished=True, message=plan.message)
         message = plan.message if execution.error is None else str(execution.error)
         outcome = self._deleting(base, generation, now, message)

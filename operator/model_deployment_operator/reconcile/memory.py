@@ -4,6 +4,8 @@ replaces observing anything that can change behind the operator's back.
 - endpoint configs (and the model package behind them) are immutable: cached by name;
 - an endpoint's ownership tags are cached per endpoint incarnation (ARN + creation time);
 - a model package group's name and ARN never change: cached;
+- placed deployments: the package a Model was made from, a package's artifact URI and what
+  a multi-model refresh config loads never change either: cached (bounded);
 - per ModelDeployment: the last registry read, when autoscaling was last verified, which
   deployment's leftovers were already collected, and how many transient failures in a row.
 """
@@ -11,10 +13,43 @@ replaces observing anything that can change behind the operator's back.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from model_deployment_operator.domain.observed import DeployedConfig
 from model_deployment_operator.domain.registry import PackageGroup, PackageVersion
+
+T = TypeVar("T")
+
+# Enough for thousands of placed deployments; the oldest facts are dropped first.
+FACTS_LIMIT = 10_000
+
+
+class Facts(Generic[T]):
+    """Facts about immutable objects by (region, name), the least recently used dropped
+    beyond a limit. A fact may be None (the object has no such field)."""
+
+    def __init__(self, limit: int = FACTS_LIMIT) -> None:
+        self._lock = threading.Lock()
+        self._limit = limit
+        self._facts: OrderedDict[tuple[str, str], T | None] = OrderedDict()
+
+    def get(self, region: str, name: str) -> tuple[bool, T | None]:
+        """(known, fact)."""
+        with self._lock:
+            key = (region, name)
+            if key not in self._facts:
+                return False, None
+            self._facts.move_to_end(key)
+            return True, self._facts[key]
+
+    def put(self, region: str, name: str, fact: T | None) -> None:
+        with self._lock:
+            self._facts[(region, name)] = fact
+            self._facts.move_to_end((region, name))
+            while len(self._facts) > self._limit:
+                self._facts.popitem(last=False)
 
 
 @dataclass
@@ -44,6 +79,11 @@ class SharedCache:
         self._groups: dict[tuple[str, str], PackageGroup] = {}
         self._configs: dict[tuple[str, str], DeployedConfig] = {}
         self._owners: dict[tuple[str, str, object], dict[str, str]] = {}
+        # Placed deployments: Model -> model package, package -> artifact, refresh config's
+        # record -> what it loads.
+        self.model_packages: Facts[str] = Facts()
+        self.package_artifacts: Facts[str] = Facts()
+        self.refresh_records: Facts[dict[str, str]] = Facts()
 
     def group(self, region: str, name_or_arn: str) -> PackageGroup | None:
         with self._lock:

@@ -9,6 +9,7 @@ from typing import Any
 from model_deployment_operator.domain.actions import Action
 from model_deployment_operator.domain.desired import DesiredDeployment
 from model_deployment_operator.domain.events import EventRecord
+from model_deployment_operator.domain.model_endpoint_status import ModelEndpointStatus
 from model_deployment_operator.domain.plan import Observation
 from model_deployment_operator.domain.spec import DeletionPolicy
 from model_deployment_operator.domain.status import DeploymentStatus
@@ -31,6 +32,8 @@ class ReconcileOutcome:
     events: tuple[EventRecord, ...]
     requeue_after: float
     verdict: VerdictKind
+    # ModelEndpoints (uids) to reconcile soon: this tick changed what they serve.
+    wake: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class TeardownOutcome:
     events: tuple[EventRecord, ...]
     requeue_after: float
     status: DeploymentStatus | None = None
+    wake: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,7 @@ class Preview:
     verdict: Verdict
 
 
-def status_verdict(status: DeploymentStatus) -> VerdictKind:
+def status_verdict(status: DeploymentStatus | ModelEndpointStatus) -> VerdictKind:
     """Where a status stands, read back from its conditions."""
     conditions: Mapping[str, Any] = {c.type: c for c in status.conditions}
     if "Stalled" in conditions:

@@ -4,7 +4,8 @@ in that order, with one status written per tick.
 Level-based: every tick observes afresh; process memory (reconcile/memory.py) only saves
 calls. Each step is a unit of its own: identity (which AWS role acts), observation
 (observer.py, registry.py), the plan (domain/planner.py), execution (executor.py), status
-(domain/reporting.py); teardown.py deletes on deletion.
+(domain/reporting.py); teardown.py deletes on deletion. A ModelDeployment placed on a
+shared ModelEndpoint is reconciled by placed.py; the ModelEndpoint itself by fleet.py.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from model_deployment_operator.domain.errors import FailureKind, SageMakerCallEr
 from model_deployment_operator.domain.events import EventRecord, derive_events
 from model_deployment_operator.domain.history import settle_history
 from model_deployment_operator.domain.naming import DeploymentRef
+from model_deployment_operator.domain.placed.host import host_from_status
 from model_deployment_operator.domain.plan import Memory, Observation, Plan
 from model_deployment_operator.domain.planner import plan_reconcile
 from model_deployment_operator.domain.reasons import Reason
@@ -33,12 +35,14 @@ from model_deployment_operator.domain.reporting import (
     verdict_for_error,
 )
 from model_deployment_operator.domain.scaling.actions import SCALING_ACTIONS
-from model_deployment_operator.domain.spec import InvalidSpecError, parse_spec
+from model_deployment_operator.domain.spec import InvalidSpecError, ModelDeploymentSpec, parse_spec
+from model_deployment_operator.domain.spec.placement import Placement
 from model_deployment_operator.domain.status import DeploymentStatus, HistoryEntry, parse_status
 from model_deployment_operator.domain.tenancy import OPERATOR_IDENTITY, TenancyPolicy
 from model_deployment_operator.domain.verdict import Verdict, VerdictKind, progressing
 from model_deployment_operator.ports import ClusterDirectory, SageMakerPortFactory
 from model_deployment_operator.reconcile.executor import execute
+from model_deployment_operator.reconcile.fleet import FleetOutcome, FleetReconciler
 from model_deployment_operator.reconcile.identity import Identities
 from model_deployment_operator.reconcile.memory import MemoryBook, ResourceMemory, SharedCache
 from model_deployment_operator.reconcile.observer import Observer, scaling_key
@@ -50,6 +54,7 @@ from model_deployment_operator.reconcile.outcomes import (
     ready_message,
     status_verdict,
 )
+from model_deployment_operator.reconcile.placed import PlacedReconciler, PlacedTick
 from model_deployment_operator.reconcile.registry import RegistryReader
 from model_deployment_operator.reconcile.teardown import tear_down
 
@@ -78,12 +83,27 @@ class Reconciler:
         self._identities = Identities(
             ports, directory, tenancy or TenancyPolicy(), settings.registry_poll_seconds
         )
+        registry = RegistryReader(self._cache, settings.registry_poll_seconds, monotonic)
         self._observer = Observer(
-            self._cache,
-            RegistryReader(self._cache, settings.registry_poll_seconds, monotonic),
-            directory,
-            settings.scaling_check_seconds,
-            monotonic,
+            self._cache, registry, directory, settings.scaling_check_seconds, monotonic
+        )
+        self._placed = PlacedReconciler(
+            settings,
+            identities=self._identities,
+            observer=self._observer,
+            registry=registry,
+            cache=self._cache,
+            directory=directory,
+            monotonic=monotonic,
+        )
+        self._fleet = FleetReconciler(
+            settings,
+            identities=self._identities,
+            observer=self._observer,
+            cache=self._cache,
+            directory=directory,
+            clock=clock,
+            rng=self._rng,
         )
 
     # ------------------------------------------------------------------ public API
@@ -106,6 +126,9 @@ class Reconciler:
         memory = self._memories.of(ref.uid)
         with memory.lock:
             try:
+                spec = parse_spec(raw_spec)
+                if spec.placement is not Placement.DEDICATED:
+                    return self._tear_down_placed(ref, generation, spec, raw_status)
                 desired = self._desired(ref, generation, raw_spec)
             except InvalidSpecError as error:
                 # Without a readable spec the endpoint name is unknown: nothing can be found
@@ -126,6 +149,62 @@ class Reconciler:
         verdict = progressing(Reason.DELETING, outcome.message)
         status = status_with_verdict(parse_status(raw_status), verdict, generation, self._now())
         return replace(outcome, status=status)
+
+    def _tear_down_placed(
+        self, ref: DeploymentRef, generation: int, spec: ModelDeploymentSpec, raw_status: object
+    ) -> TeardownOutcome:
+        previous = parse_status(raw_status)
+        host = self._placed.host(ref, spec)
+        if isinstance(host, Verdict):
+            # The ModelEndpoint is gone (or unreadable): where the deployment was placed is
+            # in its status.
+            recorded = host_from_status(
+                spec, previous, default_region=self._settings.default_region
+            )
+            if recorded is None:
+                message = (
+                    f"Nothing of {ref} was placed on a shared endpoint ({host.message}); no "
+                    "SageMaker resources were deleted"
+                )
+                return TeardownOutcome(True, message, (), 0)
+            host = recorded
+        step = self._placed.teardown(self._placed.placed(ref, generation, spec, host), previous)
+        if step.finished:
+            self.forget(ref.uid)
+            return TeardownOutcome(True, step.message, (), 0, wake=step.wake)
+        verdict = progressing(Reason.DELETING, step.message)
+        status = status_with_verdict(previous, verdict, generation, self._now())
+        return TeardownOutcome(
+            False,
+            step.message,
+            (),
+            self._jittered(self._settings.busy_poll_seconds),
+            status,
+            wake=step.wake,
+        )
+
+    # ------------------------------------------------------------------ ModelEndpoints
+
+    def reconcile_endpoint(
+        self, ref: DeploymentRef, generation: int, raw_spec: object, raw_status: object
+    ) -> FleetOutcome:
+        """A tick of a ModelEndpoint (the shared endpoint itself)."""
+        memory = self._memories.of(ref.uid)
+        with memory.lock:
+            outcome = self._fleet.reconcile(ref, generation, raw_spec, raw_status)
+        metrics.RECONCILES.labels(status_verdict(outcome.status)).inc()
+        return outcome
+
+    def teardown_endpoint(
+        self, ref: DeploymentRef, generation: int, raw_spec: object, raw_status: object
+    ) -> FleetOutcome:
+        """One step of deleting a ModelEndpoint; waits while deployments are placed on it."""
+        memory = self._memories.of(ref.uid)
+        with memory.lock:
+            outcome = self._fleet.teardown(ref, generation, raw_spec, raw_status)
+        if outcome.finished:
+            self.forget(ref.uid)
+        return outcome
 
     def preview(
         self, ref: DeploymentRef, generation: int, raw_spec: object, raw_status: object
@@ -182,6 +261,11 @@ class Reconciler:
     ) -> ReconcileOutcome:
         now = self._now()
         try:
+            spec = parse_spec(raw_spec)
+            if spec.placement is not Placement.DEDICATED:
+                return self._reconcile_placed(
+                    memory, ref, generation, spec, previous=previous, now=now
+                )
             desired = self._desired(ref, generation, raw_spec)
         except InvalidSpecError as error:
             verdict = invalid_spec_verdict(str(error))
@@ -227,6 +311,40 @@ class Reconciler:
         events = derive_events(previous, status, execution.succeeded)
         return self._outcome(previous, status, events, requeue)
 
+    def _reconcile_placed(
+        self,
+        memory: ResourceMemory,
+        ref: DeploymentRef,
+        generation: int,
+        spec: ModelDeploymentSpec,
+        *,
+        previous: DeploymentStatus | None,
+        now: datetime,
+    ) -> ReconcileOutcome:
+        host = self._placed.host(ref, spec)
+        if isinstance(host, Verdict):
+            return self._stopped(memory, previous, host, generation, now)
+        desired = self._placed.placed(ref, generation, spec, host)
+        tick = self._placed.reconcile(memory, desired, previous, now)
+        if isinstance(tick, Verdict):
+            return self._stopped(memory, previous, tick, generation, now)
+        return self._placed_outcome(memory, previous, tick)
+
+    def _placed_outcome(
+        self, memory: ResourceMemory, previous: DeploymentStatus | None, tick: PlacedTick
+    ) -> ReconcileOutcome:
+        if tick.failure is None:
+            memory.consecutive_transient_failures = 0
+            state = status_verdict(tick.status)
+            requeue = (
+                self._settings.busy_poll_seconds
+                if state in (VerdictKind.PROGRESSING, VerdictKind.UNAVAILABLE)
+                else self._settings.registry_poll_seconds
+            )
+        else:
+            requeue = self._retry_delay(memory, tick.failure)
+        return replace(self._outcome(previous, tick.status, tick.events, requeue), wake=tick.wake)
+
     def _stopped(
         self,
         memory: ResourceMemory,
@@ -238,11 +356,13 @@ class Reconciler:
         """The tick could not get as far as SageMaker (unreadable spec, no AWS identity):
         keep what was reported and replace the conditions."""
         status = status_with_verdict(previous, verdict, generation, now)
-        delay = (
-            self._retry_delay(memory, FailureKind.TRANSIENT)
-            if verdict.kind is VerdictKind.UNAVAILABLE
-            else self._settings.registry_poll_seconds
-        )
+        if verdict.kind is VerdictKind.UNAVAILABLE:
+            delay = self._retry_delay(memory, FailureKind.TRANSIENT)
+        elif verdict.kind is VerdictKind.PROGRESSING:
+            # Waiting on something else (a ModelEndpoint being created): look again soon.
+            delay = self._settings.busy_poll_seconds
+        else:
+            delay = self._settings.registry_poll_seconds
         self._log_verdict(verdict, previous, status)
         return self._outcome(previous, status, (), delay)
 

@@ -17,7 +17,11 @@ from model_deployment_operator.domain.actions import (
     DeleteModel,
     UpdateEndpoint,
 )
-from model_deployment_operator.domain.fleet.actions import CreateMultiModelModel, PutRefreshRecord
+from model_deployment_operator.domain.fleet.actions import (
+    CreateMultiModelModel,
+    DeleteArtifact,
+    PutRefreshRecord,
+)
 from model_deployment_operator.domain.fleet.desired import (
     REFRESH_RECORDS,
     REFRESH_SETTLE_SECONDS,
@@ -25,6 +29,7 @@ from model_deployment_operator.domain.fleet.desired import (
     DesiredFleet,
     FleetTarget,
 )
+from model_deployment_operator.domain.model_endpoint_status import HostedView
 from model_deployment_operator.domain.observed import (
     EndpointStatus,
     ObservedEndpoint,
@@ -40,7 +45,7 @@ class FleetObservation:
     # MultiModel mode: the target models' artifacts under the prefix (None: not read).
     artifacts: tuple[Artifact, ...] | None = None
     # The ModelDeployments placed on this ModelEndpoint.
-    hosted: tuple[str, ...] = ()
+    hosted: tuple[HostedView, ...] = ()
     # This endpoint's configs and models, read once InService on the target.
     owned: OwnedArtifacts | None = None
 
@@ -101,7 +106,7 @@ def plan_fleet(desired: DesiredFleet, observation: FleetObservation) -> FleetPla
     if endpoint.config_name != target.config_name:
         return _change(desired, endpoint, target, artifacts, records)
     return FleetPlan(
-        _collect(observation.owned, target),
+        _collect(desired, observation.owned, target),
         converged(
             Reason.DEPLOYED,
             f"Shared endpoint {name} is InService (config {target.config_name}) hosting "
@@ -191,14 +196,29 @@ def _change(
     )
 
 
-def _collect(owned: OwnedArtifacts | None, target: FleetTarget) -> tuple[Action, ...]:
+def _collect(
+    desired: DesiredFleet, owned: OwnedArtifacts | None, target: FleetTarget
+) -> tuple[Action, ...]:
     if owned is None:
         return ()
     keep_models = {target.model_name} if target.model_name else set()
+    configs = sorted(owned.config_names - {target.config_name})
     return (
-        *(DeleteEndpointConfig(n) for n in sorted(owned.config_names - {target.config_name})),
+        # Records first: a crash between the two leaves a config, listed and deleted on the
+        # next tick, rather than a record nothing lists any more.
+        *_records_of(desired, configs),
+        *(DeleteEndpointConfig(n) for n in configs),
         *(DeleteModel(n) for n in sorted(owned.model_names - keep_models)),
     )
+
+
+def _records_of(desired: DesiredFleet, config_names: list[str]) -> tuple[Action, ...]:
+    """The refresh records of deleted configs: nothing reads them any more."""
+    container = desired.spec.multi_model
+    if container is None:
+        return ()
+    prefix = container.artifact_prefix
+    return tuple(DeleteArtifact(refresh_record_uri(prefix, n)) for n in config_names)
 
 
 @dataclass(frozen=True)
@@ -212,7 +232,7 @@ def plan_fleet_teardown(desired: DesiredFleet, observation: FleetObservation) ->
     """Wait while ModelDeployments are placed on it (deleting it would strand them), then
     delete the endpoint, then its configs and models."""
     if observation.hosted:
-        names = ", ".join(sorted(observation.hosted))
+        names = ", ".join(sorted(h.name for h in observation.hosted))
         return FleetTeardown(
             (),
             False,
@@ -231,8 +251,10 @@ def plan_fleet_teardown(desired: DesiredFleet, observation: FleetObservation) ->
     owned = observation.owned
     if owned is None:
         return FleetTeardown((), False, "Listing the endpoint configs and models to delete")
+    configs = sorted(owned.config_names)
     deletions: tuple[Action, ...] = (
-        *(DeleteEndpointConfig(n) for n in sorted(owned.config_names)),
+        *_records_of(desired, configs),
+        *(DeleteEndpointConfig(n) for n in configs),
         *(DeleteModel(n) for n in sorted(owned.model_names)),
     )
     return FleetTeardown(

@@ -14,7 +14,6 @@ from model_deployment_operator.domain.actions import (
 from model_deployment_operator.domain.events import EventRecord, EventType
 from model_deployment_operator.domain.fleet.plan import FleetObservation, FleetPlan
 from model_deployment_operator.domain.model_endpoint_status import (
-    HostedView,
     ModelEndpointStatus,
     RefreshView,
 )
@@ -68,7 +67,7 @@ def fleet_status(
             verdict, generation, previous.conditions if previous else (), now
         ),
         endpoint=view,
-        hosted=tuple(HostedView(name=name) for name in observation.hosted),
+        hosted=observation.hosted,
         last_refresh=refresh,
     )
 
