@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Any
 
 import pytest
@@ -54,6 +55,10 @@ def answer_version(stack: Stack, name: str) -> int | None:
     return None if answer is None else answer.get("modelPackageVersion")
 
 
+def answers_with(stack: Stack, name: str, version: int) -> bool:
+    return answer_version(stack, name) == version
+
+
 def set_up(stack: Stack, **fraud_spec: Any) -> None:
     for group in GROUPS:
         stack.registry.create_group(group)
@@ -69,7 +74,7 @@ def set_up(stack: Stack, **fraud_spec: Any) -> None:
     apply_placed(stack, "churn", "churn", "gpu", inferenceComponent=CHURN_COMPONENT)
     for name in GROUPS:
         stack.wait_condition(name, "Ready", reason="Deployed", timeout=90)
-        wait_for(lambda n=name: answer_version(stack, n) == 1, timeout=30, what=f"{name} v1")
+        wait_for(partial(answers_with, stack, name, 1), timeout=30, what=f"{name} v1")
 
 
 def test_two_models_rolling_update_of_one_while_the_other_serves(stack: Stack) -> None:
