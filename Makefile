@@ -54,6 +54,10 @@ test: lint tools ## Everything CI runs: lint, unit, emulator conformance, cluste
 demo: tools ## Run the operator end to end on the local stack: approve, update, roll back, delete
 	@$(BIN)/python scripts/demo.py
 
+.PHONY: demo-shared
+demo-shared: tools ## The seed 002 flow: three models on one multi-model endpoint, refreshed from the registry
+	@$(BIN)/python -m scripts.demo_shared
+
 .PHONY: bench
 bench: tools ## Benchmarks: emulator throughput, then the operator (latency, API calls, memory)
 	@$(BIN)/python bench/emulator_throughput.py

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from model_deployment_operator.domain.errors import ClusterReadError, SageMakerCallError
@@ -211,6 +211,16 @@ class FleetReconciler:
         except InvalidSpecError as error:
             message = f"Spec unreadable ({error}); no SageMaker resources were deleted"
             return FleetOutcome(base, (), 0, finished=True, message=message)
+        try:
+            placed = self._directory.placed_on(ref.namespace, ref.name) if self._directory else ()
+        except ClusterReadError as error:
+            return self._deleting(base, generation, now, f"Could not list: {error}")
+        hosted = tuple(hosted_view(d) for d in placed)
+        if hosted:
+            # Whatever the deletion policy: deleting it now would strand them.
+            waiting = plan_fleet_teardown(desired, FleetObservation(None, None, hosted, None))
+            outcome = self._deleting(base, generation, now, waiting.message)
+            return replace(outcome, status=outcome.status.model_copy(update={"hosted": hosted}))
         if desired.deletion_policy.value == "Retain":
             message = (
                 f"deletionPolicy is Retain: shared endpoint {desired.endpoint_name} and its "
@@ -222,14 +232,12 @@ class FleetReconciler:
             return self._deleting(base, generation, now, f"Cannot delete yet: {port.message}")
         try:
             endpoint = self._observer.endpoint(port, desired)
-            placed = self._directory.placed_on(ref.namespace, ref.name) if self._directory else ()
-            hosted = tuple(hosted_view(d) for d in placed)
             owned = (
                 self._observer.owned_artifacts(port, desired)
                 if endpoint is None or not endpoint.owned
                 else None
             )
-        except (SageMakerCallError, ClusterReadError) as error:
+        except SageMakerCallError as error:
             return self._deleting(base, generation, now, f"Could not observe: {error}")
         plan = plan_fleet_teardown(desired, FleetObservation(endpoint, None, hosted, owned))
         execution = execute(port, desired, plan.actions, self._cache)
