@@ -1,4 +1,5 @@
--- Argo CD health check for sagemaker.mlops.dev/ModelDeployment.
+-- Argo CD health check for sagemaker.mlops.dev/ModelDeployment and sagemaker.mlops.dev/ModelEndpoint
+-- (both write the same status contract).
 --
 -- Reads the status contract the operator writes (kstatus conventions):
 --   status.observedGeneration   the generation the status describes
@@ -39,7 +40,19 @@ end
 
 if obj.metadata ~= nil and obj.metadata.deletionTimestamp ~= nil then
   hs.status = "Progressing"
-  hs.message = "Deleting: the operator is removing the SageMaker resources this ModelDeployment owns"
+  local kind = obj.kind
+  if kind == nil then
+    kind = "resource"
+  end
+  hs.message = "Deleting: the operator is removing the SageMaker resources this " .. kind .. " owns"
+  -- What the deletion waits for (SageMaker, or a ModelEndpoint's placed ModelDeployments).
+  if obj.status ~= nil then
+    local deleting = find_condition(obj.status.conditions, "Reconciling")
+    if deleting ~= nil and deleting.reason == "Deleting" and deleting.message ~= nil
+        and deleting.message ~= "" then
+      hs.message = "Deleting: " .. deleting.message
+    end
+  end
   return hs
 end
 

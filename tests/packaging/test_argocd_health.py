@@ -1,4 +1,4 @@
-"""The Argo CD health check for ModelDeployment, run the way Argo CD runs it.
+"""The Argo CD health check for ModelDeployment and ModelEndpoint, run the way Argo CD runs it.
 
 Argo CD evaluates argocd-cm health checks in gopher-lua (Lua 5.1) with only the package,
 base and table libraries, plus os.time/os.date through require("os"), unless the
@@ -38,7 +38,10 @@ ARGOCD = ROOT / "manifests" / "argocd"
 HEALTH_LUA = ARGOCD / "health.lua"
 SCRIPT = HEALTH_LUA.read_text()
 CASES = yaml.safe_load((ARGOCD / "health_test.yaml").read_text())["tests"]
-CONFIGMAP_KEY = "resource.customizations.health.sagemaker.mlops.dev_ModelDeployment"
+CONFIGMAP_KEYS = tuple(
+    f"resource.customizations.health.sagemaker.mlops.dev_{kind}"
+    for kind in ("ModelDeployment", "ModelEndpoint")
+)
 
 needs_argo_lua = pytest.mark.cluster
 
@@ -128,7 +131,9 @@ def test_argocd_cm_snippet_embeds_the_script_verbatim() -> None:
     configmap = yaml.safe_load((ARGOCD / "argocd-cm-health.yaml").read_text())
     assert configmap["kind"] == "ConfigMap"
     assert configmap["metadata"]["name"] == "argocd-cm"
-    assert configmap["data"][CONFIGMAP_KEY] == SCRIPT
+    assert set(configmap["data"]) == set(CONFIGMAP_KEYS)
+    for key in CONFIGMAP_KEYS:
+        assert configmap["data"][key] == SCRIPT, key
 
 
 # ------------------------------------------------------------------ the operator's statuses
