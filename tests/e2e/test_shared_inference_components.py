@@ -43,6 +43,11 @@ FRAUD_COMPONENT = {
     },
 }
 CHURN_COMPONENT = {"memoryMb": 1024, "copyCount": 1}
+MANAGED_SCALING = {
+    "minInstanceCount": 1,
+    "maxInstanceCount": 3,
+    "scaleInPolicy": {"strategy": "IDLE_RELEASE", "cooldownMinutes": 15},
+}
 
 
 def component(stack: Stack, name: str) -> str:
@@ -69,6 +74,7 @@ def set_up(stack: Stack, **fraud_spec: Any) -> None:
         mode="InferenceComponents",
         instanceType="ml.g5.2xlarge",
         initialInstanceCount=2,
+        managedInstanceScaling=MANAGED_SCALING,
     )
     apply_placed(stack, "fraud", "fraud", "gpu", inferenceComponent=FRAUD_COMPONENT, **fraud_spec)
     apply_placed(stack, "churn", "churn", "gpu", inferenceComponent=CHURN_COMPONENT)
@@ -89,6 +95,16 @@ def test_two_models_rolling_update_of_one_while_the_other_serves(stack: Stack) -
     }
     assert described["RuntimeConfig"]["DesiredCopyCount"] == 2
     model_endpoint_ready(stack, "gpu")
+    endpoint = stack.sagemaker.describe_endpoint(EndpointName=endpoint_name(stack, "gpu"))
+    config = stack.sagemaker.describe_endpoint_config(
+        EndpointConfigName=endpoint["EndpointConfigName"]
+    )
+    managed = config["ProductionVariants"][0]["ManagedInstanceScaling"]
+    assert (managed["Status"], managed["MinInstanceCount"], managed["MaxInstanceCount"]) == (
+        "ENABLED",
+        1,
+        3,
+    )
 
     v2 = stack.registry.register("fraud", approval="Approved")
     churn_answers: set[int | None] = set()

@@ -48,7 +48,7 @@ class RefreshView(StatusModel):
     config_name: str
     at: Timestamp
     targets: tuple[str, ...] = ()
-    """The target models whose new artifacts the refresh was for."""
+    """The target models the refreshed config loads (every artifact under the prefix then)."""
 
 
 class ModelEndpointStatus(StatusModel):

@@ -41,7 +41,13 @@ from model_deployment_operator.domain.scaling.actions import (
     RegisterScalableTarget,
 )
 from model_deployment_operator.domain.scaling.instance import INVOCATIONS_METRIC
-from model_deployment_operator.domain.scaling.model import OWNED_PREFIX, Policy, TargetTracking
+from model_deployment_operator.domain.scaling.model import (
+    OWNED_PREFIX,
+    ObservedScaling,
+    Policy,
+    ScalingSetup,
+    TargetTracking,
+)
 from model_deployment_operator.domain.status import (
     HISTORY_LIMIT,
     AutoscalingView,
@@ -341,15 +347,16 @@ def _view_of(
     )
 
 
-def _autoscaling_view(
-    desired: DesiredDeployment,
-    observation: Observation,
+def autoscaling_view(
+    wanted: ScalingSetup | None,
+    scaling: ObservedScaling | None,
     execution: Execution,
     previous: AutoscalingView | None,
 ) -> AutoscalingView | None:
+    """What status.autoscaling says after a tick: what was just applied, else what was
+    observed of the operator's own policies, else what was recorded before."""
     if any(isinstance(a, DeregisterScalableTarget) for a in execution.succeeded):
         return None
-    wanted = desired.scaling
     applied = any(isinstance(a, SCALING_CHANGES) for a in execution.succeeded)
     if applied and execution.error is None and wanted is not None:
         return _view_of(
@@ -360,7 +367,6 @@ def _autoscaling_view(
             scheduled=tuple(a.name for a in wanted.scheduled_actions),
             alarms=tuple(a.name for a in wanted.alarms),
         )
-    scaling = observation.scaling
     if scaling is None:
         return previous
     target = scaling.target
@@ -419,9 +425,9 @@ def derive_status(
         model_package=_live_package_view(observation),
         target=_target_view(plan.target),
         endpoint=_endpoint_view(desired, observation, execution),
-        autoscaling=_autoscaling_view(
-            desired,
-            observation,
+        autoscaling=autoscaling_view(
+            desired.scaling,
+            observation.scaling,
             execution,
             previous.autoscaling if previous is not None else None,
         ),

@@ -50,6 +50,12 @@ class FleetObservation:
     owned: OwnedArtifacts | None = None
 
 
+_BUSY_REASONS: dict[str, Reason] = {
+    EndpointStatus.CREATING: Reason.ENDPOINT_CREATING,
+    EndpointStatus.DELETING: Reason.ENDPOINT_DELETING,
+}
+
+
 @dataclass(frozen=True)
 class FleetPlan:
     actions: tuple[Action, ...]
@@ -94,9 +100,7 @@ def plan_fleet(desired: DesiredFleet, observation: FleetObservation) -> FleetPla
         return FleetPlan(
             (),
             progressing(
-                Reason.ENDPOINT_CREATING
-                if endpoint.status == EndpointStatus.CREATING
-                else Reason.ENDPOINT_UPDATING,
+                _BUSY_REASONS.get(endpoint.status, Reason.ENDPOINT_UPDATING),
                 f"Shared endpoint {name} is {endpoint.status}; waiting before changing it",
             ),
             target,

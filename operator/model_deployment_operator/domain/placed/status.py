@@ -8,19 +8,23 @@ from datetime import datetime
 
 from model_deployment_operator.domain.actions import describe_action
 from model_deployment_operator.domain.errors import FailureKind
-from model_deployment_operator.domain.placed.desired import ComponentTarget, PlacedDeployment
+from model_deployment_operator.domain.fleet.actions import CopyArtifact
+from model_deployment_operator.domain.placed.desired import PlacedDeployment
 from model_deployment_operator.domain.placed.plan import PlacedObservation, PlacedPlan, entry_for
 from model_deployment_operator.domain.reporting import (
     Execution,
+    autoscaling_view,
     build_conditions,
     verdict_for_error,
 )
-from model_deployment_operator.domain.scaling.actions import DeregisterScalableTarget
 from model_deployment_operator.domain.scaling.model import ScalingSetup
-from model_deployment_operator.domain.shared_observed import ARTIFACT_PACKAGE
+from model_deployment_operator.domain.shared_observed import (
+    ARTIFACT_OWNER_UID,
+    ARTIFACT_PACKAGE,
+    ObservedArtifact,
+)
 from model_deployment_operator.domain.status import (
     HISTORY_LIMIT,
-    AutoscalingView,
     DeploymentStatus,
     EndpointView,
     HistoryEntry,
@@ -61,7 +65,9 @@ def _history(
     return tuple(entries[:HISTORY_LIMIT])
 
 
-def _placement(desired: PlacedDeployment, observation: PlacedObservation) -> PlacementView:
+def _placement(
+    desired: PlacedDeployment, observation: PlacedObservation, execution: Execution
+) -> PlacementView:
     view = PlacementView(model_endpoint=desired.host.name, mode=desired.host.mode)
     component = observation.component
     if desired.spec.inference_component is not None:
@@ -78,34 +84,24 @@ def _placement(desired: PlacedDeployment, observation: PlacedObservation) -> Pla
         )
     target = desired.spec.multi_model
     artifact = observation.artifact
+    # Copied this tick: recorded at once, so a deletion finds it even if its ModelEndpoint
+    # is gone by then.
+    copied = next((a.destination for a in execution.succeeded if isinstance(a, CopyArtifact)), None)
     return view.model_copy(
         update={
             "target_model": target.target_model if target is not None else None,
-            "artifact": artifact.uri if artifact is not None else None,
+            "artifact": copied
+            or (artifact.uri if artifact is not None and _own(desired, artifact) else None),
             "served": observation.served,
         }
     )
 
 
-def _autoscaling(
-    wanted: ScalingSetup | None,
-    observation: PlacedObservation,
-    execution: Execution,
-    previous: AutoscalingView | None,
-) -> AutoscalingView | None:
-    if any(isinstance(a, DeregisterScalableTarget) for a in execution.succeeded):
-        return None
-    if wanted is None:
-        return previous if observation.scaling is None else None
-    if observation.scaling is None and previous is None and not execution.succeeded:
-        return None
-    return AutoscalingView(
-        resource_id=wanted.resource_id,
-        policy_name=wanted.policies[0].name if wanted.policies else "",
-        min_capacity=wanted.min_capacity,
-        max_capacity=wanted.max_capacity,
-        dimension=wanted.dimension,
-        alarms=tuple(a.name for a in wanted.alarms),
+def _own(desired: PlacedDeployment, artifact: ObservedArtifact | None) -> bool:
+    return (
+        artifact is not None
+        and artifact.meta(ARTIFACT_OWNER_UID) == desired.ref.uid
+        and bool(artifact.meta(ARTIFACT_PACKAGE))
     )
 
 
@@ -134,7 +130,9 @@ def placed_status(
         if live is not None
         else None
     )
-    if package is None and artifact is not None and artifact.meta(ARTIFACT_PACKAGE):
+    # Only an artifact this deployment put there says what it serves (another owner's, at a
+    # conflicting target, says nothing about this one).
+    if package is None and _own(desired, artifact) and artifact is not None:
         package = ModelPackageView(arn=artifact.meta(ARTIFACT_PACKAGE) or "")
     return DeploymentStatus(
         observed_generation=desired.generation,
@@ -150,11 +148,14 @@ def placed_status(
         )
         if host is not None
         else EndpointView(name=desired.host.endpoint_name),
-        autoscaling=_autoscaling(
-            scaling, observation, execution, previous.autoscaling if previous else None
+        autoscaling=autoscaling_view(
+            scaling,
+            observation.scaling,
+            execution,
+            previous.autoscaling if previous else None,
         )
-        if isinstance(plan.target, ComponentTarget) or scaling is not None
+        if desired.spec.inference_component is not None
         else None,
-        placement=_placement(desired, observation),
+        placement=_placement(desired, observation, execution),
         history=_history(history, plan, execution, now),
     )

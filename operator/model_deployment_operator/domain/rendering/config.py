@@ -5,7 +5,7 @@ it from the spec), so the gateway can map the spec to the API one option at a ti
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, is_dataclass
 from typing import Any
 
 
@@ -109,7 +109,7 @@ class EndpointConfigSpec:
                 str(hosting.initial_instance_count),
             ]
             extras = {
-                f.name: getattr(hosting, f.name)
+                f.name: _plain(getattr(hosting, f.name))
                 for f in fields(hosting)
                 if f.name not in ("instance_type", "initial_instance_count")
                 and getattr(hosting, f.name) is not None
@@ -135,6 +135,12 @@ class EndpointConfigSpec:
                     f"{name}=" + _canonical(value if isinstance(value, str) else asdict(value))
                 )
         return tuple(parts)
+
+
+def _plain(value: Any) -> Any:
+    """A field's value as JSON can hold it (a nested dataclass, such as managed scaling, as
+    its fields)."""
+    return asdict(value) if is_dataclass(value) and not isinstance(value, type) else value
 
 
 def _canonical(value: Any) -> str:
