@@ -51,6 +51,12 @@ def _parser() -> argparse.ArgumentParser:
         help="how long an asynchronous invocation waits before its result is written",
     )
     parser.add_argument(
+        "--traffic-shift-seconds",
+        type=float,
+        default=defaults.traffic_shift,
+        help="how long each traffic step of an endpoint deployment stays ActivatingTraffic",
+    )
+    parser.add_argument(
         "--initial-package-status",
         choices=PACKAGE_STATUSES,
         default="Completed",
@@ -73,6 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.updating_seconds,
             args.deleting_seconds,
             args.async_inference_seconds,
+            args.traffic_shift_seconds,
         ),
         initial_package_status=args.initial_package_status,
         events_target=EventsTarget(args.events_queue_url) if args.events_queue_url else None,

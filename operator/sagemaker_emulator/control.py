@@ -18,9 +18,11 @@ from sagemaker_emulator.faults import (
     DEFAULT_ASYNC_FAILURE,
     DEFAULT_COMPONENT_UPDATE_FAILURE,
     DEFAULT_CREATE_FAILURE,
+    DEFAULT_ROLLBACK_FAILURE,
     DEFAULT_UPDATE_FAILURE,
     ApiFaults,
     ComponentUpdateFailure,
+    DeploymentFailure,
     EndpointFailure,
 )
 from sagemaker_emulator.registry import set_package_status
@@ -71,6 +73,7 @@ class ControlApi:
             ("POST", "faults/api"): self._add_api_fault,
             ("POST", "faults/endpoint-create"): self._fail_next_create,
             ("POST", "faults/endpoint-update"): self._fail_next_update,
+            ("POST", "faults/endpoint-rollback"): self._fail_next_rollback,
             ("POST", "faults/async-inference"): self._fail_next_async_invocation,
             ("POST", "faults/inference-component-update"): self._fail_next_component_update,
             ("POST", "multi-model/unload"): self._unload_models,
@@ -206,17 +209,29 @@ class ControlApi:
         return self._describe_faults({})
 
     def _fail_next_update(self, payload: Payload) -> Payload:
-        failure = EndpointFailure(
-            payload.get("endpointName"), payload.get("failureReason") or DEFAULT_UPDATE_FAILURE
+        failure = DeploymentFailure(
+            payload.get("endpointName"),
+            payload.get("failureReason") or DEFAULT_UPDATE_FAILURE,
+            _count(payload, "afterBatches", default=0, minimum=0),
         )
         with self._state.lock:
             self._state.endpoint_faults.fail_next_update(failure)
         return self._describe_faults({})
 
+    def _fail_next_rollback(self, payload: Payload) -> Payload:
+        """The next rollback of a rolling deployment (of that endpoint, or any) fails
+        after ``afterBatches`` rollback batches: the endpoint ends UpdateRollbackFailed."""
+        failure = DeploymentFailure(
+            payload.get("endpointName"),
+            payload.get("failureReason") or DEFAULT_ROLLBACK_FAILURE,
+            _count(payload, "afterBatches", default=0, minimum=0),
+        )
+        with self._state.lock:
+            self._state.endpoint_faults.fail_next_rollback(failure)
+        return self._describe_faults({})
+
     def _fail_next_async_invocation(self, payload: Payload) -> Payload:
-        count = payload.get("count", 1)
-        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            raise ControlError("'count' must be an integer of at least 1")
+        count = _count(payload, "count", default=1, minimum=1)
         failure = EndpointFailure(
             payload.get("endpointName"), payload.get("failureReason") or DEFAULT_ASYNC_FAILURE
         )
@@ -226,9 +241,7 @@ class ControlApi:
         return self._describe_faults({})
 
     def _fail_next_component_update(self, payload: Payload) -> Payload:
-        after = payload.get("afterBatches", 1)
-        if isinstance(after, bool) or not isinstance(after, int) or after < 1:
-            raise ControlError("'afterBatches' must be an integer of at least 1")
+        after = _count(payload, "afterBatches", default=1, minimum=1)
         failure = ComponentUpdateFailure(
             payload.get("inferenceComponentName"),
             payload.get("failureReason") or DEFAULT_COMPONENT_UPDATE_FAILURE,
@@ -260,6 +273,15 @@ class ControlApi:
             if not endpoints:
                 raise ControlError(f"No endpoint {name}", 404)
             unloaded = sum(
-                e.model_cache.unload(target, from_storage=from_storage) for e in endpoints
+                cache.unload(target, from_storage=from_storage)
+                for e in endpoints
+                for cache in e.model_caches()
             )
         return {"endpointName": name, "unloaded": unloaded}
+
+
+def _count(payload: Payload, key: str, *, default: int, minimum: int) -> int:
+    value = payload.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ControlError(f"'{key}' must be an integer of at least {minimum}")
+    return value

@@ -10,8 +10,18 @@ from typing import Final
 from sagemaker_emulator.arns import sagemaker_arn
 from sagemaker_emulator.autoscaling import remove_alarms
 from sagemaker_emulator.context import Call, Params, Result
+from sagemaker_emulator.deployment import Deployment, InjectedFailure
 from sagemaker_emulator.endpoint_configs import config_not_found, features_of, find_config
 from sagemaker_emulator.errors import AwsError, validation_error
+from sagemaker_emulator.faults import DeploymentFailure
+from sagemaker_emulator.fleets import NewFleet
+from sagemaker_emulator.guardrails import (
+    FleetSize,
+    Timings,
+    check_policy,
+    guardrails_excluded,
+    plan_update,
+)
 from sagemaker_emulator.lifecycle import Endpoint, LiveVariant
 from sagemaker_emulator.listing import Listed, list_page, with_token
 from sagemaker_emulator.models import model_not_found
@@ -68,6 +78,8 @@ def create_endpoint(call: Call, params: Params) -> Result:
     if partition.endpoint(name, call.now) is not None:
         raise validation_error(f'Cannot create already existing endpoint "{arn}".')
     config = find_config(partition, params["EndpointConfigName"])
+    # Recorded for later updates (RetainDeploymentConfig), so it must be one that can run.
+    check_policy(params.get("DeploymentConfig"))
     variants = [_new_variant(partition, spec) for spec in config.variants]
     durations = call.state.settings.durations
     partition.endpoints[name.lower()] = Endpoint(
@@ -91,7 +103,7 @@ def describe_endpoint(call: Call, params: Params) -> Result:
     endpoint = find_endpoint(call, params["EndpointName"])
     # Its inference components' copies decide the instance count of managed scaling.
     call.partition.settle_components(endpoint.name, call.now)
-    return endpoint.describe()
+    return endpoint.describe(call.now)
 
 
 def list_endpoints(call: Call, params: Params) -> Result:
@@ -126,7 +138,7 @@ def list_endpoints(call: Call, params: Params) -> Result:
 def update_endpoint(call: Call, params: Params) -> Result:
     partition = call.partition
     endpoint = find_endpoint(call, params["EndpointName"])
-    endpoint.ensure_updatable()
+    endpoint.ensure_updatable(new_config=True)
     # The update needs the serving config too: deleting it first makes the update fail
     # (observed on AWS, reference §1 "Deleting an EndpointConfig ... a live endpoint uses").
     current = partition.endpoint_configs.get(endpoint.config_name.lower())
@@ -150,14 +162,58 @@ def update_endpoint(call: Call, params: Params) -> Result:
     variants = _variants_after_update(partition, endpoint, new_config, params)
     endpoint.start_update(
         now=call.now,
-        completes_at=call.now + call.state.settings.durations.updating,
-        config_name=new_config.name,
-        variants=variants,
+        new_fleet=_new_fleet(call, endpoint, new_config, variants, deployment_config),
         deployment_config=deployment_config,
-        failure_reason=call.state.endpoint_faults.take_update_failure(endpoint.name),
         features=features_of(new_config),
     )
     return {"EndpointArn": endpoint.arn}
+
+
+def _new_fleet(
+    call: Call,
+    endpoint: Endpoint,
+    config: EndpointConfig,
+    variants: list[LiveVariant],
+    deployment_config: Params | None,
+) -> NewFleet:
+    """The fleet the update deploys, with the deployment guardrails that move traffic to
+    it (guardrails.py, deployment.py). Serverless variants count as one instance."""
+    state = call.state
+    durations = state.settings.durations
+    live = {v.name: v for v in endpoint.variants}
+    sizes = []
+    for variant in variants:
+        old = live.get(variant.name)
+        old_count = 0 if old is None else (1 if old.is_serverless else old.current_count or 0)
+        new_count = 1 if variant.is_serverless else variant.desired_count or 0
+        sizes.append(FleetSize(variant.name, old_count, new_count, variant.is_serverless))
+    instance_types = [v.instance_type for v in (*endpoint.variants, *variants)]
+    plan = plan_update(
+        deployment_config,
+        sizes,
+        Timings(durations.updating, durations.traffic_shift),
+        call.now,
+        excluded=guardrails_excluded(instance_types),
+    )
+    name = endpoint.name
+
+    def rollback_failure() -> InjectedFailure | None:
+        return _injected(state.endpoint_faults.take_rollback_failure(name))
+
+    deployment = Deployment(
+        plan,
+        old_config=endpoint.config_name,
+        new_config=config.name,
+        failure=_injected(state.endpoint_faults.take_update_failure(name)),
+        rollback_failure=rollback_failure,
+    )
+    return NewFleet(deployment, config.name, tuple(variants))
+
+
+def _injected(failure: DeploymentFailure | None) -> InjectedFailure | None:
+    if failure is None:
+        return None
+    return InjectedFailure(failure.failure_reason, failure.after_batches)
 
 
 def _variants_after_update(

@@ -6,9 +6,10 @@ Two families:
   "Rate exceeded" (HTTP 400, reference §7) or a 5xx. A rule matches chosen actions (or all)
   and fires for the next N matching calls, or for a fraction of them drawn from a seeded RNG.
 * Endpoint faults make the next CreateEndpoint end ``Failed``, or the next UpdateEndpoint
-  roll back to the old config with ``FailureReason`` set, the way AWS fails (reference §1),
-  or the next asynchronous invocation fail (its failure object and error notification are
-  written as for a model error).
+  roll back to the old config with ``FailureReason`` set, the way AWS fails (reference §1)
+  (after some traffic steps or batches, when asked), or the next rollback of a rolling
+  deployment fail (``UpdateRollbackFailed``), or the next asynchronous invocation fail
+  (its failure object and error notification are written as for a model error).
 """
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ DEFAULT_UPDATE_FAILURE: Final = (
     "The primary container for production variant AllTraffic did not pass the ping health "
     "check during the update; the endpoint was rolled back to its previous endpoint "
     "configuration. (injected by the emulator)"
+)
+DEFAULT_ROLLBACK_FAILURE: Final = (
+    "The instances launched for the previous endpoint configuration did not pass the ping "
+    "health check. (injected by the emulator)"
 )
 
 
@@ -167,6 +172,27 @@ class EndpointFailure:
 
 
 @dataclass(frozen=True)
+class DeploymentFailure:
+    """A pending failure of an endpoint deployment (UpdateEndpoint) or of its rollback,
+    once ``after_batches`` traffic steps or batches are done (0: while the first new
+    instances are launched, before any traffic moves; for a rollback, its first batch)."""
+
+    endpoint_name: str | None
+    failure_reason: str
+    after_batches: int = 0
+
+    def matches(self, endpoint_name: str) -> bool:
+        return self.endpoint_name is None or self.endpoint_name.lower() == endpoint_name.lower()
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "endpointName": self.endpoint_name,
+            "failureReason": self.failure_reason,
+            "afterBatches": self.after_batches,
+        }
+
+
+@dataclass(frozen=True)
 class ComponentUpdateFailure:
     """A pending inference component update failure: the update fails once
     ``after_batches`` batches of copies are replaced, and rolls back."""
@@ -186,7 +212,8 @@ class EndpointFaults:
 
     def __init__(self) -> None:
         self._creates: list[EndpointFailure] = []
-        self._updates: list[EndpointFailure] = []
+        self._updates: list[DeploymentFailure] = []
+        self._rollbacks: list[DeploymentFailure] = []
         self._async_invocations: list[EndpointFailure] = []
         self._component_updates: list[ComponentUpdateFailure] = []
 
@@ -203,8 +230,11 @@ class EndpointFaults:
     def fail_next_create(self, failure: EndpointFailure) -> None:
         self._creates.append(failure)
 
-    def fail_next_update(self, failure: EndpointFailure) -> None:
+    def fail_next_update(self, failure: DeploymentFailure) -> None:
         self._updates.append(failure)
+
+    def fail_next_rollback(self, failure: DeploymentFailure) -> None:
+        self._rollbacks.append(failure)
 
     def fail_next_async_invocation(self, failure: EndpointFailure) -> None:
         self._async_invocations.append(failure)
@@ -215,12 +245,16 @@ class EndpointFaults:
     def take_create_failure(self, endpoint_name: str) -> str | None:
         return _take(self._creates, endpoint_name)
 
-    def take_update_failure(self, endpoint_name: str) -> str | None:
-        return _take(self._updates, endpoint_name)
+    def take_update_failure(self, endpoint_name: str) -> DeploymentFailure | None:
+        return _take_deployment(self._updates, endpoint_name)
+
+    def take_rollback_failure(self, endpoint_name: str) -> DeploymentFailure | None:
+        return _take_deployment(self._rollbacks, endpoint_name)
 
     def clear(self) -> None:
         self._creates.clear()
         self._updates.clear()
+        self._rollbacks.clear()
         self._async_invocations.clear()
         self._component_updates.clear()
 
@@ -233,7 +267,8 @@ class EndpointFaults:
 
         return {
             "endpointCreate": rows(self._creates),
-            "endpointUpdate": rows(self._updates),
+            "endpointUpdate": [f.describe() for f in self._updates],
+            "endpointRollback": [f.describe() for f in self._rollbacks],
             "asyncInference": rows(self._async_invocations),
             "inferenceComponentUpdate": [
                 {
@@ -244,6 +279,16 @@ class EndpointFaults:
                 for f in self._component_updates
             ],
         }
+
+
+def _take_deployment(
+    queue: list[DeploymentFailure], endpoint_name: str
+) -> DeploymentFailure | None:
+    for failure in queue:
+        if failure.matches(endpoint_name):
+            queue.remove(failure)
+            return failure
+    return None
 
 
 def _take(queue: list[EndpointFailure], endpoint_name: str) -> str | None:

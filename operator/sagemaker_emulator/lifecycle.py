@@ -5,9 +5,12 @@ calls ``settle(now)``, which applies whatever has completed by then. No backgrou
 threads, and a thousand idle endpoints cost nothing.
 
     CreateEndpoint                 Creating -> InService | Failed (injected)
-    UpdateEndpoint                 InService -> Updating -> InService on the new config,
-                                   or (injected failure) InService on the OLD config
-                                   with FailureReason set
+    UpdateEndpoint                 InService -> Updating -> InService on the new config, as
+                                   the deployment (deployment.py) moves traffic to the new
+                                   fleet; or, when it fails or an alarm trips, RollingBack
+                                   -> InService on the OLD config with FailureReason set;
+                                   or (a rolling deployment whose rollback fails)
+                                   UpdateRollbackFailed, serving both configs
     UpdateEndpointWeights...       InService -> Updating -> InService with the new counts
     DeleteEndpoint                 any settled state -> Deleting -> gone
 """
@@ -19,18 +22,34 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from sagemaker_emulator.deployment import AlarmCheck, Finished, Outcome
 from sagemaker_emulator.errors import AwsError, validation_error
+from sagemaker_emulator.fleets import (
+    Fleet,
+    NewFleet,
+    launch_message,
+    live_summaries,
+    pending_summary,
+    serving_fleet,
+)
 from sagemaker_emulator.multi_model import ModelCache
 from sagemaker_emulator.records import Json, ServedModel
 from sagemaker_emulator.routing import WeightedRoundRobin
+from sagemaker_emulator.variant_status import entry, scaling, terminating
 
 
 class EndpointStatus(StrEnum):
     CREATING = "Creating"
     UPDATING = "Updating"
+    ROLLING_BACK = "RollingBack"
     IN_SERVICE = "InService"
     DELETING = "Deleting"
     FAILED = "Failed"
+    UPDATE_ROLLBACK_FAILED = "UpdateRollbackFailed"
+
+
+def _no_alarm(_: Sequence[str]) -> str | None:
+    return None
 
 
 class ChangeKind(StrEnum):
@@ -157,6 +176,8 @@ class PendingChange:
     failure_reason: str | None = None
     # The config's features, applied when an update completes.
     features: EndpointFeatures | None = None
+    # An update's new fleet and the deployment that moves traffic to it.
+    new_fleet: NewFleet | None = None
 
 
 class Endpoint:
@@ -193,15 +214,22 @@ class Endpoint:
         self.capture_counters: dict[str, int] = {}
         # What the fleet's instances have loaded, for multi-model endpoints.
         self.model_cache = ModelCache()
+        # The new fleet a failed rollback left serving beside the old one
+        # (UpdateRollbackFailed), until the next update or the delete.
+        self.residual: NewFleet | None = None
         self.pending: PendingChange | None = PendingChange(
             ChangeKind.CREATE, now, completes_at, config_name, tuple(variants), failure_reason
         )
 
     # ------------------------------------------------------------------ time
 
-    def settle(self, now: float) -> bool:
-        """Apply a change that has completed by ``now``. True when the endpoint is gone."""
+    def settle(self, now: float, in_alarm: AlarmCheck = _no_alarm) -> bool:
+        """Apply a change that has completed by ``now``. True when the endpoint is gone.
+        ``in_alarm`` reads the rollback alarms of a deployment in progress."""
         change = self.pending
+        if change is not None and change.new_fleet is not None:
+            self._advance_update(change.new_fleet, now, in_alarm)
+            return False
         if change is None or now < change.completes_at:
             return False
         self.pending = None
@@ -217,22 +245,52 @@ class Endpoint:
                 self.variants = tuple(v.settled() for v in change.variants)
             return False
         self.status = EndpointStatus.IN_SERVICE
-        if change.kind is ChangeKind.UPDATE and change.failure_reason is not None:
-            # AWS rolls back: old config, old variants, and the reason recorded (§1).
-            self.failure_reason = change.failure_reason
-            return False
-        if change.kind is ChangeKind.UPDATE:
-            if change.config_name is None:
-                raise RuntimeError("an endpoint update always names its new config")
-            self.config_name = change.config_name
-            self.failure_reason = None
-            if change.features is not None:
-                self.features = change.features
-            # A new fleet: its instances have loaded nothing yet.
-            self.model_cache = ModelCache()
         self.variants = tuple(v.settled() for v in change.variants)
         self._resize_caches()
         return False
+
+    def _advance_update(self, fleet: NewFleet, now: float, in_alarm: AlarmCheck) -> None:
+        deployment = fleet.deployment
+        finished = deployment.advance(now, in_alarm)
+        if finished is None:
+            status = EndpointStatus(deployment.status(now))
+            if status is not self.status and deployment.rollback is not None:
+                self.last_modified_at = deployment.rollback.started_at
+            self.status = status
+            return
+        self._finish_update(fleet, finished)
+
+    def _finish_update(self, fleet: NewFleet, finished: Finished) -> None:
+        change = self.pending
+        self.pending = None
+        self.last_modified_at = finished.at
+        if finished.outcome is Outcome.ROLLED_BACK:
+            # AWS rolls back: old config, old variants, and the reason recorded (§1).
+            self.status = EndpointStatus.IN_SERVICE
+            self.failure_reason = finished.reason
+            return
+        if finished.outcome is Outcome.ROLLBACK_FAILED:
+            self.status = EndpointStatus.UPDATE_ROLLBACK_FAILED
+            self.failure_reason = finished.reason
+            self.residual = fleet
+            return
+        self.status = EndpointStatus.IN_SERVICE
+        self.config_name = fleet.config_name
+        self.failure_reason = None
+        if change is not None and change.features is not None:
+            self.features = change.features
+        # The new fleet's instances keep what they loaded while they took traffic.
+        self.model_cache = fleet.model_cache
+        self.variants = tuple(v.settled() for v in fleet.variants)
+        self._resize_caches()
+
+    def model_caches(self) -> list[ModelCache]:
+        """What every serving fleet's instances have loaded (multi-model endpoints): the
+        live fleet's, and a new fleet's while it deploys or after a failed rollback."""
+        change = self.pending
+        new_fleet = change.new_fleet if change is not None else None
+        fleets = [f for f in (new_fleet, self.residual) if f is not None]
+        return [self.model_cache, *(f.model_cache for f in fleets)]
 
     def _resize_caches(self) -> None:
         for variant in self.variants:
@@ -240,18 +298,33 @@ class Endpoint:
 
     # ------------------------------------------------------------------ guards
 
-    def ensure_updatable(self) -> None:
-        """UpdateEndpoint and UpdateEndpointWeightsAndCapacities need InService."""
+    def ensure_updatable(self, *, new_config: bool = False) -> None:
+        """UpdateEndpoint and UpdateEndpointWeightsAndCapacities need InService. An
+        UpdateRollbackFailed endpoint accepts a new config (``new_config``, UpdateEndpoint),
+        which replaces both of the fleets it serves (the emulator's choice: AWS's remedy
+        is on its "Rolling Deployments" page, which the reference could not retrieve)."""
         if self.status is EndpointStatus.IN_SERVICE:
             return
+        if self.status is EndpointStatus.UPDATE_ROLLBACK_FAILED:
+            if new_config:
+                return
+            raise validation_error(
+                f'Cannot update endpoint "{self.arn}" while it is UpdateRollbackFailed: update '
+                "it to an endpoint configuration with UpdateEndpoint, or delete it."
+            )
         if self.status is EndpointStatus.FAILED:
             raise validation_error(f'Cannot update failed endpoint "{self.arn}".')
         raise self._in_progress()
 
     def ensure_deletable(self) -> None:
         """DeleteEndpoint is the only call a Failed endpoint accepts; nothing may touch an
-        endpoint while a change is in progress."""
-        if self.status in (EndpointStatus.IN_SERVICE, EndpointStatus.FAILED):
+        endpoint while a change (or a rollback) is in progress."""
+        settled = (
+            EndpointStatus.IN_SERVICE,
+            EndpointStatus.FAILED,
+            EndpointStatus.UPDATE_ROLLBACK_FAILED,
+        )
+        if self.status in settled:
             return
         raise self._in_progress()
 
@@ -264,24 +337,23 @@ class Endpoint:
         self,
         *,
         now: float,
-        completes_at: float,
-        config_name: str,
-        variants: Sequence[LiveVariant],
+        new_fleet: NewFleet,
         deployment_config: Json | None,
-        failure_reason: str | None,
         features: EndpointFeatures,
     ) -> None:
         self.status = EndpointStatus.UPDATING
         self.last_modified_at = now
         self.deployment_config = deployment_config
+        # A new deployment replaces whatever a failed rollback left serving.
+        self.residual = None
         self.pending = PendingChange(
             ChangeKind.UPDATE,
             now,
-            completes_at,
-            config_name,
-            tuple(variants),
-            failure_reason,
-            features,
+            new_fleet.deployment.plan.completes_at,
+            new_fleet.config_name,
+            new_fleet.variants,
+            features=features,
+            new_fleet=new_fleet,
         )
 
     def start_capacity_change(
@@ -296,6 +368,7 @@ class Endpoint:
     def start_delete(self, *, now: float, completes_at: float) -> None:
         self.status = EndpointStatus.DELETING
         self.last_modified_at = now
+        self.residual = None
         self.pending = PendingChange(ChangeKind.DELETE, now, completes_at)
 
     def set_variants(self, variants: Sequence[LiveVariant]) -> None:
@@ -307,7 +380,19 @@ class Endpoint:
 
     # ------------------------------------------------------------------ views
 
-    def describe(self) -> Json:
+    def serving_fleet(self, variant: LiveVariant, now: float) -> Fleet:
+        """The fleet that answers the next invocation of ``variant``."""
+        change = self.pending
+        new_fleet = change.new_fleet if change is not None else None
+        return serving_fleet(
+            variant,
+            config_name=self.config_name,
+            model_cache=self.model_cache,
+            new_fleet=new_fleet or self.residual,
+            now=now,
+        )
+
+    def describe(self, now: float) -> Json:
         result: Json = {
             "EndpointName": self.name,
             "EndpointArn": self.arn,
@@ -317,21 +402,28 @@ class Endpoint:
             "LastModifiedTime": self.last_modified_at,
         }
         change = self.pending
+        new_fleet = change.new_fleet if change is not None else None
         if self.variants:
-            status = None
-            if change is not None and change.kind is ChangeKind.CAPACITY:
-                status = [_variant_status("Updating", "Scaling desired instance count.", change)]
-            elif self.status is EndpointStatus.DELETING and change is not None:
-                status = [_variant_status("Deleting", "Deleting instances.", change)]
-            result["ProductionVariants"] = [v.summary(status) for v in self.variants]
-        if change is not None and change.kind in (ChangeKind.CREATE, ChangeKind.UPDATE):
+            if new_fleet is not None:
+                result["ProductionVariants"] = live_summaries(self.variants, new_fleet, now)
+            elif self.residual is not None:
+                result["ProductionVariants"] = live_summaries(
+                    self.variants, self.residual, now, stopped=True
+                )
+            else:
+                result["ProductionVariants"] = [
+                    v.summary(self._variant_status(v, change)) for v in self.variants
+                ]
+        if new_fleet is not None and change is not None:
+            result["PendingDeploymentSummary"] = pending_summary(new_fleet, change.started_at, now)
+        elif change is not None and change.kind is ChangeKind.CREATE:
             if change.config_name is None:
-                raise RuntimeError("a create or update always names its config")
+                raise RuntimeError("a create always names its config")
             result["PendingDeploymentSummary"] = {
                 "EndpointConfigName": change.config_name,
                 "StartTime": change.started_at,
                 "ProductionVariants": [
-                    v.pending_summary([_variant_status("Creating", _launch_message(v), change)])
+                    v.pending_summary([entry("Creating", launch_message(v), change.started_at)])
                     for v in change.variants
                 ],
             }
@@ -342,6 +434,18 @@ class Endpoint:
         result.update(self.features.describe())
         return result
 
+    @staticmethod
+    def _variant_status(variant: LiveVariant, change: PendingChange | None) -> list[Json]:
+        """A live variant's VariantStatus while its capacity changes or it is deleted."""
+        serverless = variant.is_serverless
+        if change is not None and change.kind is ChangeKind.CAPACITY:
+            message = scaling(variant.desired_count, variant.current_count, serverless=serverless)
+            return [entry("Updating", message, change.started_at)]
+        if change is not None and change.kind is ChangeKind.DELETE:
+            message = terminating(variant.current_count, serverless=serverless)
+            return [entry("Deleting", message, change.started_at)]
+        return []
+
     def summary(self) -> Json:
         return {
             "EndpointName": self.name,
@@ -350,13 +454,3 @@ class Endpoint:
             "LastModifiedTime": self.last_modified_at,
             "EndpointStatus": str(self.status),
         }
-
-
-def _launch_message(variant: LiveVariant) -> str:
-    if variant.is_serverless:
-        return "Provisioning serverless compute."
-    return f"Launching {variant.desired_count or 0} instance(s)."
-
-
-def _variant_status(status: str, message: str, change: PendingChange) -> Json:
-    return {"Status": status, "StatusMessage": message, "StartTime": change.started_at}

@@ -17,11 +17,19 @@ from sagemaker_emulator.components import ComponentStatus
 from sagemaker_emulator.context import Call
 from sagemaker_emulator.data_capture import Payload, plan_capture
 from sagemaker_emulator.errors import AwsError
+from sagemaker_emulator.fleets import Fleet
 from sagemaker_emulator.lifecycle import Endpoint, EndpointStatus, LiveVariant
+from sagemaker_emulator.multi_model import ModelCache
 from sagemaker_emulator.records import Json, ServedContainer, ServedModel
 
-# Updating endpoints keep serving on the current config until the update completes.
-_SERVING = (EndpointStatus.IN_SERVICE, EndpointStatus.UPDATING)
+# Updating endpoints keep serving (the old fleet, and the new one as traffic moves to it),
+# and so do endpoints rolling back or left serving both configs by a failed rollback.
+_SERVING = (
+    EndpointStatus.IN_SERVICE,
+    EndpointStatus.UPDATING,
+    EndpointStatus.ROLLING_BACK,
+    EndpointStatus.UPDATE_ROLLBACK_FAILED,
+)
 
 TARGET_VARIANT: Final = "X-Amzn-SageMaker-Target-Variant"
 TARGET_MODEL: Final = "X-Amzn-SageMaker-Target-Model"
@@ -100,6 +108,7 @@ def _target_model(
     variant: LiveVariant,
     served: ServedModel,
     *,
+    model_cache: ModelCache,
     target_model: str | None,
     request_id: str,
 ) -> Json:
@@ -136,7 +145,7 @@ def _target_model(
             )
         return artifact
 
-    artifact = endpoint.model_cache.serve(
+    artifact = model_cache.serve(
         variant.name,
         variant.current_count or 1,
         target_model,
@@ -177,27 +186,39 @@ def answer(
     headers: Mapping[str, str],
     request_id: str,
 ) -> Json:
-    """What served the request, after the checks the runtime makes before serving it."""
+    """What served the request, after the checks the runtime makes before serving it.
+    While a deployment runs, the variant's old or new fleet answers, each in proportion
+    to its instances with traffic; the answer names that fleet's config and model, and
+    ``fleet`` says which one it was ("old" or "new")."""
     if variant.served is None:
         raise runtime_error(COMPONENT_REQUIRED)
-    return _answer(call, endpoint, variant, variant.served, headers=headers, request_id=request_id)
+    fleet = endpoint.serving_fleet(variant, call.now)
+    served = fleet.variant.served
+    if served is None:
+        raise runtime_error(COMPONENT_REQUIRED)
+    result = _answer(call, endpoint, fleet, served, headers=headers, request_id=request_id)
+    if fleet.label is not None:
+        result["fleet"] = fleet.label
+    return result
 
 
 def _answer(
     call: Call,
     endpoint: Endpoint,
-    variant: LiveVariant,
+    fleet: Fleet,
     served: ServedModel,
     *,
     headers: Mapping[str, str],
     request_id: str,
 ) -> Json:
+    variant = fleet.variant
     containers = _containers_invoked(endpoint, served, headers.get(TARGET_CONTAINER))
     target = _target_model(
         call,
         endpoint,
         variant,
         served,
+        model_cache=fleet.model_cache,
         target_model=headers.get(TARGET_MODEL),
         request_id=request_id,
     )
@@ -205,7 +226,7 @@ def _answer(
     result: Json = {
         "endpointName": endpoint.name,
         "endpointArn": endpoint.arn,
-        "endpointConfigName": endpoint.config_name,
+        "endpointConfigName": fleet.config_name,
         "variantName": variant.name,
         "modelName": served.model_name,
         "modelArn": served.model_arn,
@@ -266,8 +287,9 @@ def _component_answer(
         no_capacity(call, component)
         raise runtime_error(NO_CAPACITY)
     spec, copy_number = picked
+    fleet = Fleet(variant, endpoint.config_name, endpoint.model_cache)
     result = _answer(
-        call, endpoint, variant, spec.served, headers=headers, request_id=str(uuid.uuid4())
+        call, endpoint, fleet, spec.served, headers=headers, request_id=str(uuid.uuid4())
     )
     if spec.model_name is None:  # a Container, not a model
         result["modelName"] = None

@@ -41,6 +41,9 @@ class Durations:
     deleting: float = 2.0
     # How long an asynchronous invocation waits in the queue before its result is written.
     async_inference: float = 1.0
+    # How long each step of a deployment takes to turn traffic on for the new instances
+    # (ActivatingTraffic); their launch takes ``updating``.
+    traffic_shift: float = 0.0
 
     def to_json(self) -> dict[str, float]:
         return {
@@ -48,6 +51,7 @@ class Durations:
             "updatingSeconds": self.updating,
             "deletingSeconds": self.deleting,
             "asyncInferenceSeconds": self.async_inference,
+            "trafficShiftSeconds": self.traffic_shift,
         }
 
     def merged(self, changes: dict[str, Any]) -> Durations:
@@ -55,6 +59,7 @@ class Durations:
         names = {"creatingSeconds": "creating", "updatingSeconds": "updating"}
         names["deletingSeconds"] = "deleting"
         names["asyncInferenceSeconds"] = "async_inference"
+        names["trafficShiftSeconds"] = "traffic_shift"
         unknown = set(changes) - set(names)
         if unknown:
             raise ValueError(f"unknown fields {sorted(unknown)}; expected {sorted(names)}")
@@ -105,10 +110,11 @@ class Partition:
         self.scheduled_actions: dict[tuple[str, str, str], ScheduledAction] = {}
 
     def endpoint(self, name: str, now: float) -> Endpoint | None:
-        """The endpoint, with completed transitions applied (a finished delete removes it)."""
+        """The endpoint, with completed transitions applied (a finished delete removes it);
+        a deployment in progress reads its rollback alarms from CloudWatch."""
         key = name.lower()
         endpoint = self.endpoints.get(key)
-        if endpoint is not None and endpoint.settle(now):
+        if endpoint is not None and endpoint.settle(now, self._in_alarm):
             self.forget_endpoint(key)
             return None
         return endpoint

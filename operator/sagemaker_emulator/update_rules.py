@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from sagemaker_emulator.errors import validation_error
+from sagemaker_emulator.guardrails import check_policy
 from sagemaker_emulator.lifecycle import Endpoint
 from sagemaker_emulator.records import EndpointConfig
 from sagemaker_emulator.state import Partition
@@ -121,7 +122,8 @@ def _check_deployment_config(
     as the old endpoint configuration", and rolling deployments exclude serverless and
     multi-variant endpoints. DeploymentConfig API reference: "Only one update policy
     should be used". An update without a DeploymentConfig (SageMaker's default all-at-once
-    replacement) may rename variants."""
+    replacement) may rename variants. The policy itself must be able to run
+    (guardrails.check_policy)."""
     if deployment_config is None:
         return
     if "BlueGreenUpdatePolicy" in deployment_config and (
@@ -131,6 +133,7 @@ def _check_deployment_config(
             "Only one update policy should be used in the deployment configuration: "
             "BlueGreenUpdatePolicy or RollingUpdatePolicy."
         )
+    check_policy(deployment_config)
     policies = [
         p for p in ("BlueGreenUpdatePolicy", "RollingUpdatePolicy") if p in deployment_config
     ]
