@@ -6,6 +6,10 @@
 //	    {"status":"Healthy","message":"..."}
 //	argo-lua [--open-libs] [--param NAME=VALUE]... action SCRIPT < object.json
 //	    the object (or list of impacted resources) the action returns, as JSON
+//	argo-lua [--open-libs] [--param NAME=VALUE]... patch SCRIPT < object.json
+//	    the JSON merge patch Argo CD sends to the resource for that action
+//	argo-lua [--open-libs] discovery SCRIPT < object.json
+//	    the actions an action discovery script offers, as Argo CD lists them
 //
 // What it reproduces, from Argo CD's util/lua (v3.5.1):
 //   - gopher-lua (Lua 5.1) with the standard libraries skipped unless --open-libs (Argo CD's
@@ -15,7 +19,14 @@
 //   - a one-second deadline; globals `obj` (numbers as Lua numbers) and `actionParams`;
 //   - the returned table read through gopher-json, as Argo CD reads it: an invalid health
 //     status becomes Unknown, and an action's object has empty tables that were objects in
-//     the input turned back into objects.
+//     the input turned back into objects;
+//   - for a resource action, the patch Argo CD's API server computes from the live object to
+//     the returned one (RunResourceActionV2 and patchResource in server/application): a JSON
+//     merge patch (RFC 7386, evanphx/json-patch's CreateMergePatch at the version Argo CD
+//     pins), which it sends with the merge-patch content type;
+//   - for action discovery, Argo CD's reading of the returned table
+//     (ExecuteResourceActionDiscovery): one action per key, enabled unless it says
+//     disabled = true, with its displayName, iconClass and params.
 //
 // Exit status: 0 on success, 1 when the script fails or returns something Argo CD rejects
 // (the reason on stderr), 2 for a usage error.
@@ -28,18 +39,22 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	jsonpatch "github.com/evanphx/json-patch"
 	lua "github.com/yuin/gopher-lua"
 	luajson "layeh.com/gopher-json"
 )
 
 const (
-	usage          = "usage: argo-lua [--open-libs] [--param NAME=VALUE]... health|action SCRIPT < object.json"
+	usage          = "usage: argo-lua [--open-libs] [--param NAME=VALUE]... health|action|patch|discovery SCRIPT < object.json"
 	scriptDeadline = time.Second
 )
+
+var modes = map[string]bool{"health": true, "action": true, "patch": true, "discovery": true}
 
 type options struct {
 	mode     string
@@ -104,8 +119,8 @@ func parseArgs(args []string) (options, error) {
 			positional = append(positional, arg)
 		}
 	}
-	if len(positional) != 2 || (positional[0] != "health" && positional[0] != "action") {
-		return opts, errors.New("expected `health SCRIPT` or `action SCRIPT`")
+	if len(positional) != 2 || !modes[positional[0]] {
+		return opts, errors.New("expected `health SCRIPT`, `action SCRIPT`, `patch SCRIPT` or `discovery SCRIPT`")
 	}
 	opts.mode, opts.script = positional[0], positional[1]
 	return opts, nil
@@ -153,12 +168,21 @@ func run(opts options, object map[string]interface{}, script string) ([]byte, er
 	}
 	// Argo CD reads the top of the stack: the last value the script returned.
 	returned := L.Get(-1)
-	if opts.mode == "health" {
+	switch opts.mode {
+	case "health":
 		status, err := healthResult(returned)
 		if err != nil {
 			return nil, err
 		}
 		return json.Marshal(status)
+	case "discovery":
+		return discoveryResult(returned)
+	case "patch":
+		result, err := actionResult(returned, object)
+		if err != nil {
+			return nil, err
+		}
+		return mergePatch(object, result)
 	}
 	return actionResult(returned, object)
 }
@@ -440,4 +464,100 @@ func restoreArray(updated, original []interface{}) {
 			}
 		}
 	}
+}
+
+// resourceAction is Argo CD's v1alpha1.ResourceAction as the API lists it.
+type resourceAction struct {
+	Name        string                `json:"name,omitempty"`
+	Params      []resourceActionParam `json:"params,omitempty"`
+	Disabled    bool                  `json:"disabled,omitempty"`
+	IconClass   string                `json:"iconClass,omitempty"`
+	DisplayName string                `json:"displayName,omitempty"`
+}
+
+type resourceActionParam struct {
+	Name string `json:"name,omitempty"`
+}
+
+// discoveryResult reads a discovery script's table as ExecuteResourceActionDiscovery does:
+// an empty table offers no action; otherwise each key names an action, enabled unless its
+// value holds disabled = true, and the value's other fields (an empty table has none) fill
+// in the rest. Argo CD returns them in map order; they are sorted by name here.
+func discoveryResult(returned lua.LValue) ([]byte, error) {
+	if returned.Type() != lua.LTTable {
+		return nil, fmt.Errorf("expect table output from Lua script, not %s", returned.Type())
+	}
+	data, err := luajson.Encode(returned)
+	if err != nil {
+		return nil, fmt.Errorf("error in converting to lua table: %w", err)
+	}
+	actions := []resourceAction{}
+	if string(data) == "[]" {
+		return json.Marshal(actions)
+	}
+	var listed map[string]interface{}
+	if err := json.Unmarshal(data, &listed); err != nil {
+		return nil, fmt.Errorf("error unmarshaling action table: %w", err)
+	}
+	for name, value := range listed {
+		action := resourceAction{Name: name, Disabled: actionDisabled(value)}
+		if _, empty := value.([]interface{}); !empty {
+			encoded, err := json.Marshal(value)
+			if err != nil {
+				return nil, fmt.Errorf("error marshaling resource action: %w", err)
+			}
+			if err := json.Unmarshal(encoded, &action); err != nil {
+				return nil, fmt.Errorf("error unmarshaling resource action: %w", err)
+			}
+		}
+		actions = append(actions, action)
+	}
+	sort.Slice(actions, func(i, j int) bool { return actions[i].Name < actions[j].Name })
+	return json.Marshal(actions)
+}
+
+// actionDisabled is Argo CD's isActionDisabled: only a boolean `disabled` disables.
+func actionDisabled(value interface{}) bool {
+	fields, ok := value.(map[string]interface{})
+	if !ok {
+		return false
+	}
+	disabled, ok := fields["disabled"].(bool)
+	return ok && disabled
+}
+
+// mergePatch is the patch Argo CD's API server sends for an action's result: a JSON merge
+// patch from the live object to the returned one, `{}` when nothing changed (Argo CD then
+// sends nothing). An action that creates resources is outside what this harness models.
+func mergePatch(live map[string]interface{}, result []byte) ([]byte, error) {
+	returned := result
+	if len(result) > 0 && result[0] == '[' {
+		var impacted []map[string]json.RawMessage
+		if err := json.Unmarshal(result, &impacted); err != nil {
+			return nil, err
+		}
+		returned = []byte("{}")
+		for _, entry := range impacted {
+			var operation string
+			if err := json.Unmarshal(entry["operation"], &operation); err != nil {
+				return nil, err
+			}
+			if operation != "patch" {
+				return nil, fmt.Errorf("patch mode covers actions that only patch their resource, not %q", operation)
+			}
+			returned = entry["resource"]
+		}
+		if string(returned) == "{}" {
+			return returned, nil
+		}
+	}
+	liveBytes, err := json.Marshal(live)
+	if err != nil {
+		return nil, err
+	}
+	patch, err := jsonpatch.CreateMergePatch(liveBytes, returned)
+	if err != nil {
+		return nil, fmt.Errorf("error calculating merge patch: %w", err)
+	}
+	return patch, nil
 }
