@@ -91,6 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--default-region", help="Region for resources without spec.region.")
     parser.add_argument("--default-deletion-policy", choices=[p.value for p in DeletionPolicy])
+    parser.add_argument(
+        "--environment",
+        help="Environment of ModelDeployments without spec.environment (MDO_ENVIRONMENT); "
+        "default: their namespace.",
+    )
     parser.add_argument("--registry-poll-seconds", type=float)
     parser.add_argument("--busy-poll-seconds", type=float)
     parser.add_argument("--aws-retry-mode", choices=[m.value for m in RetryMode])
@@ -134,6 +139,7 @@ def build_reconciler(
             busy_poll_seconds=settings.busy_poll_seconds,
             scaling_check_seconds=settings.scaling_check_seconds,
             jitter_fraction=settings.jitter_fraction,
+            environment=settings.environment,
         ),
         clock=_utcnow,
         directory=directory,
