@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from model_deployment_operator import __version__
+from model_deployment_operator import __version__, history_command
 from model_deployment_operator.domain.actions import describe_action
 from model_deployment_operator.domain.errors import SageMakerCallError
 from model_deployment_operator.domain.naming import DeploymentRef
@@ -85,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     plan.add_argument("-f", "--filename", required=True, help="Manifest file, or - for stdin.")
     _add_common(plan)
+    history_command.add_parser(commands)
     return parser
 
 
@@ -216,6 +217,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "run":
         return command_run(args)
+    if args.command == "history":
+        return history_command.command_history(args)
     return command_plan(args)
 
 
