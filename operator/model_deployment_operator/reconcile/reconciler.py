@@ -28,6 +28,7 @@ from model_deployment_operator.domain.placed.host import host_from_status
 from model_deployment_operator.domain.plan import Memory, Observation, Plan
 from model_deployment_operator.domain.planner import plan_reconcile
 from model_deployment_operator.domain.policy import Selection
+from model_deployment_operator.domain.promotion.selection import waiting_for_requirements
 from model_deployment_operator.domain.promotion.view import (
     environment_of,
     skip_events,
@@ -325,6 +326,10 @@ class Reconciler:
             )
         else:
             requeue = self._retry_delay(memory, kind)
+        if waiting_for_requirements(observation.selection) and kind is None:
+            # A soak may last a day: look at the registry at its pace, and again at the
+            # moment a time requirement passes.
+            requeue = self._settings.registry_poll_seconds
         requeue = min(requeue, self._until_recheck(observation.selection, now))
         events = derive_events(previous, status, execution.succeeded)
         events = (*events, *skip_events(previous, status))

@@ -311,6 +311,20 @@ def test_nothing_passes_yet_waits_and_nothing_ever_stalls() -> None:
     assert (stalled.reason, stalled.transient) == (Reason.NO_VERSION_MEETS_REQUIREMENTS, False)
 
 
+def test_a_version_not_yet_served_where_it_must_soak_waits() -> None:
+    not_yet = judge(
+        requirements(servedIn=[{"environment": "staging", "forAtLeast": "1h"}]),
+        details(),
+        now=NOW,
+        first_seen_approved=NOW,
+    )
+    assert not_yet is not None
+    _, judge_one = judged({7: not_yet})
+    selection = select_promoted("g", [version(7)], None, judge_one)
+    assert isinstance(selection, NoVersionAllowed)
+    assert selection.reason is Reason.WAITING_FOR_REQUIREMENTS
+
+
 def test_no_approved_version_at_all() -> None:
     _, judge_one = judged({})
     selection = select_promoted("g", [version(3, "PendingManualApproval")], None, judge_one)

@@ -60,6 +60,12 @@ class Failure:
     message: str
     eligible_at: datetime | None = None
     """When the version would pass this (time) requirement if nothing else changes."""
+    awaits_another_environment: bool = False
+    """It has not served in an environment it must soak in yet: it may, on its own."""
+
+    @property
+    def may_pass_later(self) -> bool:
+        return self.eligible_at is not None or self.awaits_another_environment
 
 
 @dataclass(frozen=True)
@@ -115,6 +121,7 @@ def judge(
                 Requirement.SERVED_IN,
                 f"version {version} skipped: not served in {served_in.environment} yet "
                 f"(needs {served_in.for_at_least} there)",
+                awaits_another_environment=True,
             )
         if record.served_for(now) >= needed:
             continue

@@ -39,7 +39,7 @@ def select_promoted(
         if failure is None:
             return VersionSelected(candidate, tuple(skipped))
         skipped.append(SkippedVersion(candidate.version, failure))
-    waiting = [s.failure.eligible_at for s in skipped if s.failure.eligible_at is not None]
+    waiting = [s for s in skipped if s.failure.may_pass_later]
     newest = skipped[0].failure.message
     if waiting:
         return NoVersionAllowed(
@@ -54,4 +54,13 @@ def select_promoted(
         f"No approved version of model package group {group_name} meets "
         f"approval.requirements: {newest}",
         skipped=tuple(skipped),
+    )
+
+
+def waiting_for_requirements(selection: Selection) -> bool:
+    """No version may serve yet, and one may once time passes or another environment
+    serves it."""
+    return (
+        isinstance(selection, NoVersionAllowed)
+        and selection.reason is Reason.WAITING_FOR_REQUIREMENTS
     )
