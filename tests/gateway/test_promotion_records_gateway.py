@@ -127,7 +127,7 @@ def test_two_deployments_of_one_environment_share_the_record(
     emulator: Emulator, gateway: SageMakerGateway
 ) -> None:
     v1, v2 = register(emulator), register(emulator)
-    recorder = ServingRecorder()
+    recorder = ServingRecorder(lambda: T0 + timedelta(hours=4))
     first, second = ResourceMemory(), ResourceMemory()
     recorder.record(gateway, first, "uid-a", "staging", [entry(v1, T0)])
     recorder.record(gateway, second, "uid-b", "staging", [entry(v1, T0 + timedelta(hours=1))])
@@ -152,6 +152,19 @@ def test_two_deployments_of_one_environment_share_the_record(
     deleted = T0 + timedelta(hours=3)
     recorder.stopped(gateway, "uid-b", "staging", [entry(v1, T0 + timedelta(hours=1))], deleted)
     assert served(emulator, v1) == ServedRecord(T0, deleted)
+
+
+def test_a_deployment_moved_to_another_environment_closes_its_record_there(
+    emulator: Emulator, gateway: SageMakerGateway
+) -> None:
+    v1 = register(emulator)
+    recorder = ServingRecorder(lambda: T0 + timedelta(hours=4))
+    memory = ResourceMemory()
+    recorder.record(gateway, memory, "uid-a", "staging", [entry(v1, T0)])
+    recorder.record(gateway, memory, "uid-a", "qa", [entry(v1, T0)], moved_from="staging")
+    assert served(emulator, v1) == ServedRecord(T0, T0 + timedelta(hours=4))
+    qa = parse_served(metadata_of(emulator, v1)["mdo:served:qa"])
+    assert qa == ServedRecord(T0, None, frozenset({holder_id("uid-a")}))
 
 
 def test_the_judge_reads_details_once_per_interval_and_stamps_the_approval(

@@ -150,7 +150,8 @@ class ServingRecorder:
     packages in line with its history. Idempotent: a record already saying so is not
     written; crash-safe: what to write is derived from status, not from process memory."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], datetime]) -> None:
+        self._clock = clock
         self._locks: dict[str, threading.Lock] = {}
         self._locks_lock = threading.Lock()
 
@@ -167,7 +168,11 @@ class ServingRecorder:
         uid: str,
         environment: str,
         history: Sequence[HistoryEntry],
+        *,
+        moved_from: str | None = None,
     ) -> None:
+        """`moved_from`: the environment the deployment was in until this tick (its
+        spec.environment or the operator's setting changed): its record there is closed."""
         current, replaced = serving_now(history)
         if current is None:
             return
@@ -184,6 +189,8 @@ class ServingRecorder:
             since = current.finished_at or current.started_at
             if replaced is not None:
                 self._stop(port, replaced.model_package_arn, environment, holder, since)
+            if moved_from is not None and moved_from != environment:
+                self._stop(port, current.model_package_arn, moved_from, holder, self._clock())
             self._start(port, current.model_package_arn, environment, holder, since)
         except SageMakerCallError as error:
             log.warning(

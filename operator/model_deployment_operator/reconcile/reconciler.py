@@ -94,7 +94,7 @@ class Reconciler:
         )
         promotion = PromotionJudge(settings.registry_poll_seconds, monotonic, self._now)
         registry = RegistryReader(self._cache, settings.registry_poll_seconds, monotonic, promotion)
-        self._serving = ServingRecorder()
+        self._serving = ServingRecorder(self._now)
         self._observer = Observer(
             self._cache, registry, directory, settings.scaling_check_seconds, monotonic
         )
@@ -311,7 +311,14 @@ class Reconciler:
         )
         environment = self._environment(ref, spec)
         status = with_promotion(status, environment, observation.selection)
-        self._serving.record(port, memory, ref.uid, environment, status.history)
+        self._serving.record(
+            port,
+            memory,
+            ref.uid,
+            environment,
+            status.history,
+            moved_from=previous.environment if previous is not None else None,
+        )
         if plan.deployment is not None and execution.succeeded and execution.error is None:
             metrics.DEPLOYMENTS_STARTED.labels(plan.deployment.trigger).inc()
         self._log(desired, previous, status, execution)
@@ -356,7 +363,14 @@ class Reconciler:
         status = with_promotion(tick.status, environment, tick.selection)
         port = self._identities.port(desired)
         if not isinstance(port, Verdict):
-            self._serving.record(port, memory, ref.uid, environment, status.history)
+            self._serving.record(
+                port,
+                memory,
+                ref.uid,
+                environment,
+                status.history,
+                moved_from=previous.environment if previous is not None else None,
+            )
         tick = replace(tick, status=status, events=(*tick.events, *skip_events(previous, status)))
         outcome = self._placed_outcome(memory, previous, tick)
         if tick.selection is None:
