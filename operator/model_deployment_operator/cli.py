@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from model_deployment_operator import __version__
+from model_deployment_operator import __version__, history_command
 from model_deployment_operator.domain.actions import describe_action
 from model_deployment_operator.domain.errors import SageMakerCallError
 from model_deployment_operator.domain.naming import DeploymentRef
@@ -85,12 +85,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     plan.add_argument("-f", "--filename", required=True, help="Manifest file, or - for stdin.")
     _add_common(plan)
+    history_command.add_parser(commands)
     return parser
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--default-region", help="Region for resources without spec.region.")
     parser.add_argument("--default-deletion-policy", choices=[p.value for p in DeletionPolicy])
+    parser.add_argument(
+        "--environment",
+        help="Environment of ModelDeployments without spec.environment (MDO_ENVIRONMENT); "
+        "default: their namespace.",
+    )
     parser.add_argument("--registry-poll-seconds", type=float)
     parser.add_argument("--busy-poll-seconds", type=float)
     parser.add_argument("--aws-retry-mode", choices=[m.value for m in RetryMode])
@@ -134,6 +140,7 @@ def build_reconciler(
             busy_poll_seconds=settings.busy_poll_seconds,
             scaling_check_seconds=settings.scaling_check_seconds,
             jitter_fraction=settings.jitter_fraction,
+            environment=settings.environment,
         ),
         clock=_utcnow,
         directory=directory,
@@ -210,6 +217,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "run":
         return command_run(args)
+    if args.command == "history":
+        return history_command.command_history(args)
     return command_plan(args)
 
 

@@ -3,7 +3,7 @@ reconciler depends only on this shape."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -12,6 +12,7 @@ from model_deployment_operator.domain.fleet.desired import Artifact
 from model_deployment_operator.domain.naming import DeploymentRef
 from model_deployment_operator.domain.observed import DeployedConfig, ObservedEndpoint
 from model_deployment_operator.domain.ownership import OwnerPresence
+from model_deployment_operator.domain.promotion.gates import PackageDetails, ReportRead
 from model_deployment_operator.domain.registry import PackageGroup, PackageVersion
 from model_deployment_operator.domain.scaling.model import ObservedScaling
 from model_deployment_operator.domain.shared_observed import ObservedArtifact, ObservedComponent
@@ -34,6 +35,20 @@ class SageMakerPort(Protocol):
         ...
 
     def describe_package(self, arn: str) -> PackageVersion | None: ...
+
+    def describe_package_details(self, arn: str) -> PackageDetails | None:
+        """Customer metadata, model life cycle and ModelMetrics report locations."""
+        ...
+
+    def update_package_metadata(
+        self, arn: str, set_properties: Mapping[str, str], remove: Sequence[str] = ()
+    ) -> None:
+        """Set (merge) and remove CustomerMetadataProperties keys of a model package."""
+        ...
+
+    def read_report(self, uri: str) -> ReportRead:
+        """A ModelMetrics report (JSON in S3), or why it could not be read."""
+        ...
 
     def describe_endpoint(self, name: str) -> ObservedEndpoint | None:
         """The endpoint, claimed by nobody; the caller reads its ownership from its tags."""

@@ -13,6 +13,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from model_deployment_operator.domain.spec import DeletionPolicy
+from model_deployment_operator.domain.spec.promotion import ENVIRONMENT_PATTERN
 from model_deployment_operator.domain.tenancy import (
     DEFAULT_EXTERNAL_ID,
     TenancyPolicy,
@@ -43,6 +44,14 @@ class OperatorSettings(BaseSettings):
         "SDK's region (AWS_REGION / AWS_DEFAULT_REGION / profile).",
     )
     default_deletion_policy: DeletionPolicy = DeletionPolicy.DELETE
+    environment: str | None = Field(
+        default=None,
+        pattern=ENVIRONMENT_PATTERN,
+        max_length=63,
+        description="The environment (e.g. staging, production) of ModelDeployments without "
+        "spec.environment, as recorded on the model packages they serve; unset: their "
+        "namespace. One per installation: a cluster or an account.",
+    )
     registry_poll_seconds: float = Field(default=60.0, ge=5)
     busy_poll_seconds: float = Field(default=15.0, ge=1)
     scaling_check_seconds: float = Field(default=300.0, ge=10)

@@ -110,6 +110,20 @@ class Rejected:
         return self.model or str(self.message)
 
 
+REPORT_AUC = {
+    "report": "ModelQuality.Statistics",
+    "path": "binary_classification_metrics.auc.value",
+}
+REQUIREMENTS: dict[str, Any] = {
+    "servedIn": [{"environment": "staging", "forAtLeast": "24h"}],
+    "minTimeSinceApproval": "2h",
+    "modelLifeCycle": {"stage": "Production", "stageStatus": "Approved"},
+    "metricGates": [
+        {"customerMetadataProperty": "auc", "comparison": "GreaterThanOrEqual", "threshold": 0.9},
+        {"metricsReport": REPORT_AUC, "comparison": "GreaterThan", "threshold": 0.85},
+    ],
+}
+
 REJECTED = [
     # ------------------------------------------------------------------ as before
     Rejected(
@@ -689,12 +703,78 @@ REJECTED = [
         on_multi_model(autoscaling=REAL_TIME_SCALING),
         rules.NO_AUTOSCALING_WITH_MULTI_MODEL,
     ),
+    # ------------------------------------------------------------------ promotion
+    Rejected(
+        "requirements-with-pinned",
+        spec(approval={"policy": "Pinned", "pinnedVersion": 3, "requirements": REQUIREMENTS}),
+        rules.REQUIREMENTS_ONLY_LATEST,
+    ),
+    Rejected(
+        "served-in-twice",
+        spec(
+            approval={
+                "requirements": {
+                    "servedIn": [
+                        {"environment": "staging", "forAtLeast": "1h"},
+                        {"environment": "staging", "forAtLeast": "2h"},
+                    ]
+                }
+            }
+        ),
+        rules.SERVED_IN_UNIQUE,
+    ),
+    Rejected(
+        "metric-gate-without-source",
+        spec(
+            approval={
+                "requirements": {"metricGates": [{"comparison": "GreaterThan", "threshold": 0.9}]}
+            }
+        ),
+        rules.METRIC_GATE_ONE_SOURCE,
+    ),
+    Rejected(
+        "metric-gate-with-two-sources",
+        spec(
+            approval={
+                "requirements": {
+                    "metricGates": [
+                        {
+                            "customerMetadataProperty": "auc",
+                            "metricsReport": REPORT_AUC,
+                            "comparison": "GreaterThan",
+                            "threshold": 0.9,
+                        }
+                    ]
+                }
+            }
+        ),
+        rules.METRIC_GATE_ONE_SOURCE,
+    ),
+    Rejected(
+        "duration-format",
+        spec(
+            approval={
+                "requirements": {"servedIn": [{"environment": "staging", "forAtLeast": "1 day"}]}
+            }
+        ),
+        "spec.approval.requirements.servedIn[0].forAtLeast in body should match",
+        model="approval.requirements.servedIn.0.forAtLeast: String should match pattern",
+    ),
+    Rejected(
+        "environment-format",
+        spec(environment="Staging_EU"),
+        "spec.environment in body should match",
+        model="environment: String should match pattern",
+    ),
     # ------------------------------------------------------------------ tags
     Rejected("tag-key-format", spec(tags={"cost center!": "x"}), rules.TAG_KEYS_FORMAT),
     Rejected("reserved-tag", spec(tags={"aws:created-by": "me"}), rules.TAG_KEYS_NOT_RESERVED),
 ]
 
 ACCEPTED = {
+    "promotion-requirements": spec(
+        environment="production", approval={"requirements": REQUIREMENTS}
+    ),
     "instance-backed-as-before": spec(
         endpoint={"initialInstanceCount": 2}, autoscaling=REAL_TIME_SCALING
     ),

@@ -105,6 +105,7 @@ SCENARIOS: dict[str, Scenario] = {
     "docs/install.md": Scenario(setup=install_md),
     "docs/tenancy.md": Scenario(setup=tenancy_md),
     "docs/gitops.md": Scenario(setup=gitops_md),
+    "docs/promotion.md": Scenario(setup=install_crd),
     "docs/iam.md": NO_SERVERS,
     # It starts an emulator itself.
     "docs/emulator.md": NO_SERVERS,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from model_deployment_operator.domain.promotion.gates import SkippedVersion
 from model_deployment_operator.domain.reasons import Reason
 from model_deployment_operator.domain.registry import PackageStatus, PackageVersion
 from model_deployment_operator.domain.spec import ApprovalPolicy, ApprovalSpec
@@ -13,6 +14,8 @@ from model_deployment_operator.domain.spec import ApprovalPolicy, ApprovalSpec
 @dataclass(frozen=True)
 class VersionSelected:
     package: PackageVersion
+    # Newer versions approval.requirements skipped, newest first.
+    skipped: tuple[SkippedVersion, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,7 @@ class NoVersionAllowed:
     reason: Reason
     message: str
     transient: bool = False
+    skipped: tuple[SkippedVersion, ...] = ()
 
 
 Selection = VersionSelected | NoVersionAllowed
@@ -95,4 +99,8 @@ def registry_scan_is_sufficient(
         return False
     if approval.policy is ApprovalPolicy.PINNED:
         return approval.pinned_version is not None and oldest_seen <= approval.pinned_version
+    if approval.requirements is not None and approval.requirements.needs_details:
+        # Any newer version may fail a requirement; only the live one is sure to stand (see
+        # domain/promotion/selection.py), so read down to it, or everything without one.
+        return any(v.is_deployable and v.version == live_version for v in newest_first)
     return any(v.is_deployable for v in newest_first)

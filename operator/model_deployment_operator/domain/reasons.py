@@ -17,8 +17,11 @@ class Reason(StrEnum):
     KUBERNETES_UNAVAILABLE = "KubernetesUnavailable"
     WAITING_FOR_MODEL_ENDPOINT = "WaitingForModelEndpoint"
     REFRESHING_MODELS = "RefreshingModels"
+    # approval.requirements: no version passes yet, one will when its time comes
+    WAITING_FOR_REQUIREMENTS = "WaitingForRequirements"
     # Stalled=True: someone has to act (approve a version, fix the spec, fix IAM)
     NO_APPROVED_VERSION = "NoApprovedVersion"
+    NO_VERSION_MEETS_REQUIREMENTS = "NoVersionMeetsRequirements"
     MODEL_PACKAGE_GROUP_NOT_FOUND = "ModelPackageGroupNotFound"
     PINNED_VERSION_NOT_FOUND = "PinnedVersionNotFound"
     PINNED_VERSION_NOT_APPROVED = "PinnedVersionNotApproved"

@@ -138,14 +138,31 @@ class PlacementView(StatusModel):
     served: bool | None = None
 
 
+class SkippedVersionView(StatusModel):
+    """A version newer than the one chosen that approval.requirements skipped."""
+
+    version: int
+    requirement: str
+    message: str
+    eligible_at: Timestamp | None = None
+
+
+SKIPPED_LIMIT = 10
+
+
 class DeploymentStatus(StatusModel):
     observed_generation: int | None = None
+    # Where this deployment serves, as recorded on model packages (domain/promotion).
+    environment: str | None = None
     conditions: tuple[Condition, ...] = ()
     model_package: ModelPackageView | None = None
     target: TargetView | None = None
     endpoint: EndpointView | None = None
     autoscaling: AutoscalingView | None = None
     placement: PlacementView | None = None
+    skipped_versions: Annotated[
+        tuple[SkippedVersionView, ...], Field(max_length=SKIPPED_LIMIT)
+    ] = ()
     history: Annotated[tuple[HistoryEntry, ...], Field(max_length=HISTORY_LIMIT)] = ()
 
     def condition(self, kind: ConditionType) -> Condition | None:

@@ -69,6 +69,9 @@ class ResourceMemory:
     scaling_verified: tuple[tuple[object, ...], float] | None = None
     collected_config: str | None = None
     consecutive_transient_failures: int = 0
+    # What the serving records on model packages were last brought in line with
+    # (reconcile/promotion.py), so an unchanged deployment writes nothing.
+    served_recorded: tuple[object, ...] | None = None
 
 
 class SharedCache:

@@ -24,6 +24,9 @@ class ReconcilerSettings:
     busy_poll_seconds: float = 15.0
     scaling_check_seconds: float = 300.0
     jitter_fraction: float = 0.1
+    # MDO_ENVIRONMENT: the environment of this installation's ModelDeployments without
+    # spec.environment (domain/promotion/view.py).
+    environment: str | None = None
 
 
 @dataclass(frozen=True)

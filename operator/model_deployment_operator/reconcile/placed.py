@@ -35,7 +35,7 @@ from model_deployment_operator.domain.placed.plan import PlacedObservation, sett
 from model_deployment_operator.domain.placed.planner import plan_placed
 from model_deployment_operator.domain.placed.status import placed_status
 from model_deployment_operator.domain.placed.teardown import plan_placed_teardown
-from model_deployment_operator.domain.policy import VersionSelected
+from model_deployment_operator.domain.policy import Selection, VersionSelected
 from model_deployment_operator.domain.reasons import Reason
 from model_deployment_operator.domain.reporting import (
     namespace_unreadable_verdict,
@@ -75,6 +75,8 @@ class PlacedTick:
     failure: FailureKind | None
     # The ModelEndpoint to reconcile soon: its artifacts changed.
     wake: tuple[str, ...] = ()
+    # What the approval policy chose this tick (None when the tick stopped before).
+    selection: Selection | None = None
 
 
 @dataclass(frozen=True)
@@ -227,6 +229,7 @@ class PlacedReconciler:
             ),
             execution.error.kind if execution.error is not None else None,
             (desired.host.uid,) if changed_artifacts else (),
+            observation.selection,
         )
 
     # ------------------------------------------------------------------ observe

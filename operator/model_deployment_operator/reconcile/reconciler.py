@@ -23,9 +23,17 @@ from model_deployment_operator.domain.errors import FailureKind, SageMakerCallEr
 from model_deployment_operator.domain.events import EventRecord, derive_events
 from model_deployment_operator.domain.history import settle_history
 from model_deployment_operator.domain.naming import DeploymentRef
+from model_deployment_operator.domain.placed.desired import PlacedDeployment
 from model_deployment_operator.domain.placed.host import host_from_status
 from model_deployment_operator.domain.plan import Memory, Observation, Plan
 from model_deployment_operator.domain.planner import plan_reconcile
+from model_deployment_operator.domain.policy import Selection
+from model_deployment_operator.domain.promotion.selection import waiting_for_requirements
+from model_deployment_operator.domain.promotion.view import (
+    environment_of,
+    skip_events,
+    with_promotion,
+)
 from model_deployment_operator.domain.reasons import Reason
 from model_deployment_operator.domain.reporting import (
     Execution,
@@ -55,6 +63,7 @@ from model_deployment_operator.reconcile.outcomes import (
     status_verdict,
 )
 from model_deployment_operator.reconcile.placed import PlacedReconciler, PlacedTick
+from model_deployment_operator.reconcile.promotion import PromotionJudge, ServingRecorder
 from model_deployment_operator.reconcile.registry import RegistryReader
 from model_deployment_operator.reconcile.teardown import tear_down
 
@@ -83,7 +92,9 @@ class Reconciler:
         self._identities = Identities(
             ports, directory, tenancy or TenancyPolicy(), settings.registry_poll_seconds
         )
-        registry = RegistryReader(self._cache, settings.registry_poll_seconds, monotonic)
+        promotion = PromotionJudge(settings.registry_poll_seconds, monotonic, self._now)
+        registry = RegistryReader(self._cache, settings.registry_poll_seconds, monotonic, promotion)
+        self._serving = ServingRecorder(self._now)
         self._observer = Observer(
             self._cache, registry, directory, settings.scaling_check_seconds, monotonic
         )
@@ -143,6 +154,8 @@ class Reconciler:
                 settings=self._settings,
                 jittered=self._jittered,
             )
+            if outcome.finished:
+                self._record_stopped(ref, spec, desired, raw_status)
         if outcome.finished:
             self.forget(ref.uid)
             return outcome
@@ -168,8 +181,10 @@ class Reconciler:
                 )
                 return TeardownOutcome(True, message, (), 0)
             host = recorded
-        step = self._placed.teardown(self._placed.placed(ref, generation, spec, host), previous)
+        placed = self._placed.placed(ref, generation, spec, host)
+        step = self._placed.teardown(placed, previous)
         if step.finished:
+            self._record_stopped(ref, spec, placed, raw_status)
             self.forget(ref.uid)
             return TeardownOutcome(True, step.message, (), 0, wake=step.wake)
         verdict = progressing(Reason.DELETING, step.message)
@@ -294,6 +309,16 @@ class Reconciler:
             now=now,
             retry_seconds=self._settings.registry_poll_seconds,
         )
+        environment = self._environment(ref, spec)
+        status = with_promotion(status, environment, observation.selection)
+        self._serving.record(
+            port,
+            memory,
+            ref.uid,
+            environment,
+            status.history,
+            moved_from=previous.environment if previous is not None else None,
+        )
         if plan.deployment is not None and execution.succeeded and execution.error is None:
             metrics.DEPLOYMENTS_STARTED.labels(plan.deployment.trigger).inc()
         self._log(desired, previous, status, execution)
@@ -308,7 +333,13 @@ class Reconciler:
             )
         else:
             requeue = self._retry_delay(memory, kind)
+        if waiting_for_requirements(observation.selection) and kind is None:
+            # A soak may last a day: look at the registry at its pace, and again at the
+            # moment a time requirement passes.
+            requeue = self._settings.registry_poll_seconds
+        requeue = min(requeue, self._until_recheck(observation.selection, now))
         events = derive_events(previous, status, execution.succeeded)
+        events = (*events, *skip_events(previous, status))
         return self._outcome(previous, status, events, requeue)
 
     def _reconcile_placed(
@@ -328,7 +359,24 @@ class Reconciler:
         tick = self._placed.reconcile(memory, desired, previous, now)
         if isinstance(tick, Verdict):
             return self._stopped(memory, previous, tick, generation, now)
-        return self._placed_outcome(memory, previous, tick)
+        environment = self._environment(ref, spec)
+        status = with_promotion(tick.status, environment, tick.selection)
+        port = self._identities.port(desired)
+        if not isinstance(port, Verdict):
+            self._serving.record(
+                port,
+                memory,
+                ref.uid,
+                environment,
+                status.history,
+                moved_from=previous.environment if previous is not None else None,
+            )
+        tick = replace(tick, status=status, events=(*tick.events, *skip_events(previous, status)))
+        outcome = self._placed_outcome(memory, previous, tick)
+        if tick.selection is None:
+            return outcome
+        recheck = self._until_recheck(tick.selection, now)
+        return replace(outcome, requeue_after=min(outcome.requeue_after, recheck))
 
     def _placed_outcome(
         self, memory: ResourceMemory, previous: DeploymentStatus | None, tick: PlacedTick
@@ -457,6 +505,36 @@ class Reconciler:
             memory.scaling_verified = None if touched else (key, self._monotonic())
         if observation.artifacts is not None and execution.error is None and target is not None:
             memory.collected_config = target.config_name
+
+    # ------------------------------------------------------------------ promotion
+
+    def _environment(self, ref: DeploymentRef, spec: ModelDeploymentSpec) -> str:
+        return environment_of(spec.environment, self._settings.environment, ref.namespace)
+
+    def _until_recheck(self, selection: Selection, now: datetime) -> float:
+        """Seconds until a skipped version's time requirement passes (a second after, so
+        the clock has surely passed it), or infinity."""
+        moments = [s.failure.eligible_at for s in selection.skipped if s.failure.eligible_at]
+        if not moments:
+            return float("inf")
+        return max(1.0, (min(moments) - now).total_seconds() + 1.0)
+
+    def _record_stopped(
+        self,
+        ref: DeploymentRef,
+        spec: ModelDeploymentSpec,
+        desired: DesiredDeployment | PlacedDeployment,
+        raw_status: object,
+    ) -> None:
+        """The deployment is gone: what it served no longer serves here through it."""
+        previous = parse_status(raw_status)
+        if previous is None or not previous.history:
+            return
+        port = self._identities.port(desired)
+        if isinstance(port, Verdict):
+            return
+        environment = previous.environment or self._environment(ref, spec)
+        self._serving.stopped(port, ref.uid, environment, previous.history, self._now())
 
     # ------------------------------------------------------------------ helpers
 

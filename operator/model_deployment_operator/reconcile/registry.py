@@ -22,6 +22,7 @@ from model_deployment_operator.domain.registry import (
 from model_deployment_operator.domain.spec import ApprovalPolicy, ModelDeploymentSpec
 from model_deployment_operator.ports import SageMakerPort
 from model_deployment_operator.reconcile.memory import RegistryRead, ResourceMemory, SharedCache
+from model_deployment_operator.reconcile.promotion import PromotionJudge
 
 REGISTRY_PAGE_SIZE = 25
 MAX_REGISTRY_PAGES = 40
@@ -41,11 +42,16 @@ class RegistryUser(Protocol):
 
 class RegistryReader:
     def __init__(
-        self, cache: SharedCache, poll_seconds: float, monotonic: Callable[[], float]
+        self,
+        cache: SharedCache,
+        poll_seconds: float,
+        monotonic: Callable[[], float],
+        promotion: PromotionJudge | None = None,
     ) -> None:
         self._cache = cache
         self._poll_seconds = poll_seconds
         self._monotonic = monotonic
+        self._promotion = promotion
 
     def select(
         self,
@@ -63,6 +69,7 @@ class RegistryReader:
             spec.model_package_group_name,
             approval.policy,
             approval.pinned_version,
+            approval.requirements is not None,
         )
         read = memory.registry
         stale = read is None or self._monotonic() - read.read_at > self._poll_seconds * FRESHNESS
@@ -80,6 +87,22 @@ class RegistryReader:
             )
         live = (live_arn or "").lower()
         live_package = next((v for v in read.versions if v.arn.lower() == live), None)
+        requirements = approval.requirements
+        if (
+            self._promotion is not None
+            and requirements is not None
+            and requirements.needs_details
+            and approval.policy is ApprovalPolicy.LATEST_APPROVED
+        ):
+            selection = self._promotion.select(
+                port,
+                desired.region,
+                requirements,
+                group_name=read.group.name,
+                versions=read.versions,
+                live_version=version_in_group(read.group, live_arn),
+            )
+            return selection, live_package
         return select_version(approval, read.group.name, read.versions), live_package
 
     def _group(self, port: SageMakerPort, region: str, name_or_arn: str) -> PackageGroup | None:

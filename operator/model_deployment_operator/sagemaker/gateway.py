@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -45,6 +45,7 @@ from model_deployment_operator.domain.observed import (
     ObservedEndpoint,
     ObservedVariant,
 )
+from model_deployment_operator.domain.promotion.gates import PackageDetails, ReportRead
 from model_deployment_operator.domain.registry import PackageGroup, PackageVersion
 from model_deployment_operator.domain.scaling.actions import SCALING_ACTIONS
 from model_deployment_operator.domain.scaling.model import ObservedScaling
@@ -55,6 +56,7 @@ from model_deployment_operator.sagemaker.artifacts import ArtifactStore
 from model_deployment_operator.sagemaker.calls import calling, read, write
 from model_deployment_operator.sagemaker.identities import TenantSession
 from model_deployment_operator.sagemaker.inference_components import InferenceComponents
+from model_deployment_operator.sagemaker.promotion_records import PromotionRecords
 from model_deployment_operator.sagemaker.scaling import ScalingGateway
 
 if TYPE_CHECKING:
@@ -122,6 +124,7 @@ class SageMakerGateway:
         _count_attempts_of(s3)
         self._artifacts = ArtifactStore(s3)
         self._components = InferenceComponents(self._sagemaker)
+        self._promotion = PromotionRecords(self._sagemaker, s3)
 
     # ------------------------------------------------------------------ plumbing
 
@@ -182,6 +185,17 @@ class SageMakerGateway:
             lambda: self._sagemaker.describe_model_package(ModelPackageName=arn),
         )
         return _package(response) if response is not None else None
+
+    def describe_package_details(self, arn: str) -> PackageDetails | None:
+        return self._promotion.describe_package_details(arn)
+
+    def update_package_metadata(
+        self, arn: str, set_properties: Mapping[str, str], remove: Sequence[str] = ()
+    ) -> None:
+        self._promotion.update_package_metadata(arn, set_properties, remove)
+
+    def read_report(self, uri: str) -> ReportRead:
+        return self._promotion.read_report(uri)
 
     # ------------------------------------------------------------------ endpoint
 

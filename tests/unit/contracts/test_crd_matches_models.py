@@ -42,6 +42,13 @@ from model_deployment_operator.domain.spec import (
     VpcConfigSpec,
     rules,
 )
+from model_deployment_operator.domain.spec.promotion import (
+    LifeCycleSpec,
+    MetricGateSpec,
+    ReportValueSpec,
+    RequirementsSpec,
+    ServedInSpec,
+)
 from model_deployment_operator.domain.status import (
     AutoscalingView,
     Condition,
@@ -50,6 +57,7 @@ from model_deployment_operator.domain.status import (
     HistoryEntry,
     ModelPackageView,
     PlacementView,
+    SkippedVersionView,
     TargetView,
 )
 
@@ -82,6 +90,11 @@ MODEL_DEPLOYMENT = Contract(
     spec_models={
         ("spec",): ModelDeploymentSpec,
         ("spec", "approval"): ApprovalSpec,
+        ("spec", "approval", "requirements"): RequirementsSpec,
+        ("spec", "approval", "requirements", "servedIn", "[]"): ServedInSpec,
+        ("spec", "approval", "requirements", "modelLifeCycle"): LifeCycleSpec,
+        ("spec", "approval", "requirements", "metricGates", "[]"): MetricGateSpec,
+        ("spec", "approval", "requirements", "metricGates", "[]", "metricsReport"): ReportValueSpec,
         ("spec", "endpoint"): EndpointSpec,
         ("spec", "endpoint", "serverless"): ServerlessSpec,
         ("spec", "endpoint", "async"): AsyncInferenceSpec,
@@ -111,7 +124,11 @@ MODEL_DEPLOYMENT = Contract(
         ("status", "autoscaling"): AutoscalingView,
         ("status", "placement"): PlacementView,
     },
-    list_items={("status", "history"): HistoryEntry, ("status", "conditions"): Condition},
+    list_items={
+        ("status", "history"): HistoryEntry,
+        ("status", "conditions"): Condition,
+        ("status", "skippedVersions"): SkippedVersionView,
+    },
     rules=rules.RULES,
     columns=["Group", "Version", "Endpoint-Status", "Ready", "Reason", "Endpoint", "Age"],
     short_name="mdep",

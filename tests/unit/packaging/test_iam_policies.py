@@ -58,6 +58,7 @@ SAMPLE_VALUES = {
     "CONSUMER_ACCOUNT_ID": "111122223333",
     "OPERATOR_ROLE_NAME": "model-deployment-operator",
     "REGISTRY_ACCOUNT_ID": "444455556666",
+    "MODEL_METRICS_BUCKET": "fraud-pipeline-metrics",
     "MODEL_PACKAGE_GROUP_NAME": "fraud-detector",
     "OIDC_PROVIDER": "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
     "OPERATOR_NAMESPACE": "mdo-system",
@@ -151,6 +152,7 @@ SAR: dict[str, SarAction] = {
         required={"model-package"}, conditions=TAG_KEYS | LIFECYCLE
     ),
     "sagemaker:ListModelPackages": _sar({"model-package"}, conditions=TAG_KEYS | LIFECYCLE),
+    "sagemaker:UpdateModelPackage": _sar(required={"model-package"}, conditions=TAG_KEYS),
     "sagemaker:DescribeEndpoint": _sar(required={"endpoint"}, conditions=TAG_KEYS),
     "sagemaker:DescribeEndpointConfig": _sar(required={"endpoint-config"}, conditions=TAG_KEYS),
     "sagemaker:DescribeModel": _sar(required={"model"}, conditions=TAG_KEYS),
@@ -512,9 +514,26 @@ def test_create_requires_the_ownership_tag() -> None:
             )
 
 
+# Promotion (docs/promotion.md) records where a version served in its customer metadata:
+# model packages belong to the training pipeline and never carry the operator's ownership
+# tag, so this one change is allowed on packages, and on nothing else.
+PROMOTION_RECORDS = "RecordPromotionOnModelPackages"
+
+
+def test_promotion_records_change_only_model_packages() -> None:
+    for path in (OPERATOR_POLICY, TENANT_POLICY):
+        (statement,) = [s for s in statements(load(path)) if s["Sid"] == PROMOTION_RECORDS]
+        assert as_list(statement["Action"]) == ["sagemaker:UpdateModelPackage"]
+        assert as_list(statement["Resource"]) == [
+            "arn:aws:sagemaker:${AWS_REGION}:*:model-package/*"
+        ]
+
+
 def test_changes_require_the_ownership_tag_on_the_resource() -> None:
     mutating = ("Update", "Delete")
     for statement in statements(load(OPERATOR_POLICY)):
+        if statement["Sid"] == PROMOTION_RECORDS:
+            continue
         actions = [a for a in as_list(statement["Action"]) if a.startswith("sagemaker:")]
         if any(a.split(":")[1].startswith(mutating) for a in actions):
             condition = statement["Condition"]["StringEquals"]
@@ -692,12 +711,13 @@ def test_pod_identity_trust_is_limited_to_the_operator_service_account() -> None
     assert tags["aws:RequestTag/eks-cluster-arn"].endswith(":cluster/ml-platform")
 
 
-def test_registry_resource_policy_grants_only_reads_of_one_group() -> None:
+def test_registry_resource_policy_grants_only_reads_and_records_of_one_group() -> None:
     (statement,) = statements(substituted(IAM / "registry-account-resource-policy.json"))
     assert sorted(as_list(statement["Action"])) == [
         "sagemaker:DescribeModelPackage",
         "sagemaker:DescribeModelPackageGroup",
         "sagemaker:ListModelPackages",
+        "sagemaker:UpdateModelPackage",
     ]
     assert as_list(statement["Resource"]) == [
         "arn:aws:sagemaker:us-east-1:444455556666:model-package-group/fraud-detector",
@@ -743,6 +763,8 @@ def test_tenant_role_allows_every_call_the_operator_makes_for_a_namespace(
 
 def test_tenant_role_creates_and_changes_only_objects_of_its_own_namespace() -> None:
     for statement in statements(load(TENANT_POLICY)):
+        if statement["Sid"] == PROMOTION_RECORDS:
+            continue
         actions = [a.split(":")[1] for a in as_list(statement["Action"]) if "sagemaker:" in a]
         creates = [a for a in actions if a.startswith(("Create", "AddTags"))]
         changes = [a for a in actions if a.startswith(("Update", "Delete"))]

@@ -28,6 +28,7 @@ from model_deployment_operator.domain.spec.placement import (
     MultiModelTargetSpec,
     Placement,
 )
+from model_deployment_operator.domain.spec.promotion import Environment, RequirementsSpec
 
 
 class ApprovalPolicy(StrEnum):
@@ -43,11 +44,14 @@ class DeletionPolicy(StrEnum):
 class ApprovalSpec(CamelModel):
     policy: ApprovalPolicy = ApprovalPolicy.LATEST_APPROVED
     pinned_version: Annotated[int, Field(ge=1)] | None = None
+    requirements: RequirementsSpec | None = None
 
     @model_validator(mode="after")
     def _pinned_version_iff_pinned(self) -> Self:
         if (self.policy is ApprovalPolicy.PINNED) != (self.pinned_version is not None):
             raise ValueError(rules.PINNED_VERSION_IFF_PINNED.message)
+        if self.requirements is not None and self.policy is not ApprovalPolicy.LATEST_APPROVED:
+            raise ValueError(rules.REQUIREMENTS_ONLY_LATEST.message)
         return self
 
 
@@ -60,6 +64,9 @@ class ModelDeploymentSpec(CamelModel):
     region: Annotated[str, Field(pattern=REGION_PATTERN, max_length=32)] | None = None
     execution_role_arn: Annotated[str, Field(pattern=ROLE_ARN_PATTERN, max_length=2048)]
     approval: ApprovalSpec = ApprovalSpec()
+    environment: Environment | None = None
+    """The environment this deployment serves in (promotion records); the operator's
+    MDO_ENVIRONMENT, else the namespace, when omitted."""
     dedicated_endpoint: EndpointSpec | None = Field(default=None, alias="endpoint")
     """spec.endpoint, None when the deployment is placed on a shared ModelEndpoint. Code that
     handles only dedicated endpoints reads `endpoint`."""

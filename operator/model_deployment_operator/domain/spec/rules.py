@@ -258,6 +258,23 @@ NO_AUTOSCALING_WITH_MULTI_MODEL: Final = Rule(
     "instances, which the ModelEndpoint sizes",
 )
 
+# ---------------------------------------------------------------------------- promotion
+# spec.approval.requirements: what a version needs besides Approved (domain/spec/promotion.py).
+REQUIREMENTS_ONLY_LATEST: Final = Rule(
+    "spec.approval",
+    "approval.requirements is allowed only with policy LatestApproved (a Pinned version is "
+    "served as pinned)",
+)
+SERVED_IN_UNIQUE: Final = Rule(
+    "spec.approval.requirements.servedIn",
+    "approval.requirements.servedIn[].environment must be unique",
+)
+METRIC_GATE_ONE_SOURCE: Final = Rule(
+    "spec.approval.requirements.metricGates[]",
+    "approval.requirements.metricGates[] must set exactly one of customerMetadataProperty and "
+    "metricsReport",
+)
+
 # ---------------------------------------------------------------------------- ModelEndpoint
 ENDPOINT_NAME_FIELD_IMMUTABLE: Final = Rule(
     "spec",
