@@ -705,11 +705,6 @@ REJECTED = [
     ),
     # ------------------------------------------------------------------ promotion
     Rejected(
-        "requirements-with-pinned",
-        spec(approval={"policy": "Pinned", "pinnedVersion": 3, "requirements": REQUIREMENTS}),
-        rules.REQUIREMENTS_ONLY_LATEST,
-    ),
-    Rejected(
         "served-in-twice",
         spec(
             approval={
@@ -774,6 +769,10 @@ REJECTED = [
 ACCEPTED = {
     "promotion-requirements": spec(
         environment="production", approval={"requirements": REQUIREMENTS}
+    ),
+    # Frozen by the Argo CD freeze action: pinned, the requirements kept for unfreeze.
+    "requirements-kept-while-pinned": spec(
+        approval={"policy": "Pinned", "pinnedVersion": 3, "requirements": REQUIREMENTS}
     ),
     "instance-backed-as-before": spec(
         endpoint={"initialInstanceCount": 2}, autoscaling=REAL_TIME_SCALING

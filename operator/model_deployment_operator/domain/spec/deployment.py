@@ -45,13 +45,14 @@ class ApprovalSpec(CamelModel):
     policy: ApprovalPolicy = ApprovalPolicy.LATEST_APPROVED
     pinned_version: Annotated[int, Field(ge=1)] | None = None
     requirements: RequirementsSpec | None = None
+    """Judged under LatestApproved only. Kept, and ignored, while the policy is Pinned, so that
+    freezing a deployment (the Argo CD freeze and rollback actions pin a version) and
+    unfreezing it again need not remove and restore them."""
 
     @model_validator(mode="after")
     def _pinned_version_iff_pinned(self) -> Self:
         if (self.policy is ApprovalPolicy.PINNED) != (self.pinned_version is not None):
             raise ValueError(rules.PINNED_VERSION_IFF_PINNED.message)
-        if self.requirements is not None and self.policy is not ApprovalPolicy.LATEST_APPROVED:
-            raise ValueError(rules.REQUIREMENTS_ONLY_LATEST.message)
         return self
 
 

@@ -260,11 +260,6 @@ NO_AUTOSCALING_WITH_MULTI_MODEL: Final = Rule(
 
 # ---------------------------------------------------------------------------- promotion
 # spec.approval.requirements: what a version needs besides Approved (domain/spec/promotion.py).
-REQUIREMENTS_ONLY_LATEST: Final = Rule(
-    "spec.approval",
-    "approval.requirements is allowed only with policy LatestApproved (a Pinned version is "
-    "served as pinned)",
-)
 SERVED_IN_UNIQUE: Final = Rule(
     "spec.approval.requirements.servedIn",
     "approval.requirements.servedIn[].environment must be unique",
