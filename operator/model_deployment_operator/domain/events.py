@@ -17,6 +17,7 @@ from model_deployment_operator.domain.actions import (
     DeleteEndpoint,
     DeleteEndpointConfig,
     DeleteModel,
+    RejectModelPackage,
     SetInstanceCount,
     TagEndpoint,
     UpdateEndpoint,
@@ -131,6 +132,14 @@ def _action_events(
                         EventType.NORMAL,
                         "AutoscalingRemoved",
                         f"Deregistered scalable target {resource_id}",
+                    )
+                )
+            case RejectModelPackage(version=version, description=description):
+                events.append(
+                    EventRecord(
+                        EventType.WARNING,
+                        "VersionRejected",
+                        f"Marked version {version} Rejected in the registry: {description}",
                     )
                 )
             case DeleteEndpointConfig(name=name):

@@ -43,6 +43,7 @@ TENANCY_POLICY = IAM / "operator-policy-tenancy.json"
 TENANT_POLICY = IAM / "tenant-role-policy.json"
 TENANT_TRUST = IAM / "trust-policy-tenant-role.json"
 MULTI_MODEL_POLICY = IAM / "operator-policy-multi-model.json"
+REJECT_VERSIONS_POLICY = IAM / "operator-policy-reject-versions.json"
 OWNER_NAMESPACE = "sagemaker.mlops.dev/owner-namespace"
 PRINCIPAL_NAMESPACE = "${aws:PrincipalTag/mdo-namespace}"
 ALL_DOCUMENTS = sorted(IAM.glob("*.json"))
@@ -151,6 +152,9 @@ SAR: dict[str, SarAction] = {
         required={"model-package"}, conditions=TAG_KEYS | LIFECYCLE
     ),
     "sagemaker:ListModelPackages": _sar({"model-package"}, conditions=TAG_KEYS | LIFECYCLE),
+    "sagemaker:UpdateModelPackage": _sar(
+        required={"model-package"}, conditions=TAG_KEYS | LIFECYCLE
+    ),
     "sagemaker:DescribeEndpoint": _sar(required={"endpoint"}, conditions=TAG_KEYS),
     "sagemaker:DescribeEndpointConfig": _sar(required={"endpoint-config"}, conditions=TAG_KEYS),
     "sagemaker:DescribeModel": _sar(required={"model"}, conditions=TAG_KEYS),
@@ -627,6 +631,9 @@ def document_for(action: str) -> Path:
         return EVENTS_POLICY
     if action.startswith("s3:"):
         return MULTI_MODEL_POLICY
+    if action == "sagemaker:UpdateModelPackage":
+        # spec.rollout.onFailedRollout RejectVersion only: it changes the registry.
+        return REJECT_VERSIONS_POLICY
     return OPERATOR_POLICY
 
 
@@ -645,7 +652,7 @@ def test_policies_allow_nothing_the_operator_does_not_need(
     botocore_session: botocore.session.Session,
 ) -> None:
     needed = required_actions(botocore_session) | set(EXTRA_ACTIONS)
-    documents = (OPERATOR_POLICY, EVENTS_POLICY, MULTI_MODEL_POLICY)
+    documents = (OPERATOR_POLICY, EVENTS_POLICY, MULTI_MODEL_POLICY, REJECT_VERSIONS_POLICY)
     granted = set().union(*(allowed_actions(load(path)) for path in documents))
     assert granted - needed == set(), "remove these, or justify them in EXTRA_ACTIONS"
 
@@ -730,12 +737,14 @@ def test_tenant_role_allows_every_call_the_operator_makes_for_a_namespace(
     botocore_session: botocore.session.Session,
 ) -> None:
     """The tenant role's own document, plus iam/operator-policy-multi-model.json for a
-    namespace with MultiModel ModelEndpoints (S3 is scoped by prefix, not by tag)."""
+    namespace with MultiModel ModelEndpoints (S3 is scoped by prefix, not by tag) and
+    iam/operator-policy-reject-versions.json for one whose rollouts reject versions (the
+    registry's versions carry no namespace tag)."""
     tenant = load(TENANT_POLICY)
     needed = {
         a
         for a in required_actions(botocore_session) | set(EXTRA_ACTIONS)
-        if not a.startswith(("sqs:", "s3:"))
+        if not a.startswith(("sqs:", "s3:")) and document_for(a) != REJECT_VERSIONS_POLICY
     }
     assert sorted(a for a in needed if not is_allowed(a, tenant)) == []
     assert allowed_actions(tenant) - needed - set(EXTRA_ACTIONS) == set()
