@@ -105,6 +105,8 @@ SCENARIOS: dict[str, Scenario] = {
     "docs/install.md": Scenario(setup=install_md),
     "docs/tenancy.md": Scenario(setup=tenancy_md),
     "docs/gitops.md": Scenario(setup=gitops_md),
+    # Its manifest is dry-run applied against the CRD; nothing calls SageMaker.
+    "docs/rollouts.md": Scenario(emulator=False, setup=install_crd),
     "docs/iam.md": NO_SERVERS,
     # It starts an emulator itself.
     "docs/emulator.md": NO_SERVERS,
