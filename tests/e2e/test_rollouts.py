@@ -80,7 +80,12 @@ def test_a_canary_shows_in_the_status_while_it_bakes_then_completes(stack: Stack
     assert "blue/green, canary of 1 instance, watching alarm fraud-5xx" in message
     assert "take traffic, baking," in message
     assert "left" in message
+    rollout = stack.get("fraud")["status"]["rollout"]
+    assert (rollout["step"], rollout["phase"]) == ("Canary", "Baking")
+    assert (rollout["instancesWithTraffic"], rollout["desiredInstances"]) == (1, 2)
+    assert rollout["bakeEndsAt"].endswith("Z")
     stack.wait_serving("fraud", version=2, timeout=60)
+    assert "rollout" not in stack.get("fraud")["status"]
     newest = stack.history("fraud")[0]
     assert (newest["version"], newest["outcome"]) == (2, "Succeeded")
     described = stack.sagemaker.describe_endpoint(EndpointName=stack.endpoint_name("fraud"))
@@ -131,3 +136,32 @@ def test_reject_version_marks_the_rolled_back_version_rejected(stack: Stack) -> 
     assert stack.emulator.call_count("UpdateModelPackage") == 1
     assert ("Warning", "VersionRejected") in stack.events("fraud")
     assert stack.history("fraud")[0]["outcome"] == "Failed"
+
+
+def test_update_rollback_failed_is_stalled_with_its_own_reason(stack: Stack) -> None:
+    rolling = {
+        "strategy": "Rolling",
+        "rolling": {
+            "maximumBatchSize": {"type": "INSTANCE_COUNT", "value": 1},
+            "waitIntervalSeconds": 1,
+        },
+    }
+    serving_v1_then_v2(stack, rolling)
+    endpoint = stack.endpoint_name("fraud")
+    # The first batch bakes, then the update fails and its rollback fails too.
+    stack.emulator.request(
+        "POST",
+        "faults/endpoint-update",
+        {"endpointName": endpoint, "failureReason": "Health checks failed.", "afterBatches": 1},
+    )
+    stack.emulator.request(
+        "POST",
+        "faults/endpoint-rollback",
+        {"endpointName": endpoint, "failureReason": "Could not launch instances."},
+    )
+    stalled = stack.wait_condition("fraud", "Stalled", reason="UpdateRollbackFailed", timeout=60)
+    assert "Could not launch instances." in stalled["message"]
+    newest = stack.history("fraud")[0]
+    assert (newest["version"], newest["outcome"]) == (2, "Failed")
+    assert ("Warning", "UpdateRollbackFailed") in stack.events("fraud")
+    assert stack.emulator.call_count("UpdateEndpoint") == 1

@@ -54,6 +54,7 @@ from model_deployment_operator.domain.status import (
     HistoryEntry,
     ModelPackageView,
     PlacementView,
+    RolloutView,
     TargetView,
 )
 
@@ -120,6 +121,7 @@ MODEL_DEPLOYMENT = Contract(
         ("status", "endpoint"): EndpointView,
         ("status", "autoscaling"): AutoscalingView,
         ("status", "placement"): PlacementView,
+        ("status", "rollout"): RolloutView,
     },
     list_items={("status", "history"): HistoryEntry, ("status", "conditions"): Condition},
     rules=rules.RULES,

@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from model_deployment_operator.domain.observed import EndpointStatus, ObservedEndpoint
 from model_deployment_operator.domain.rendering.deployment_config import (
     CapacityStep,
     DeploymentConfig,
 )
-from model_deployment_operator.domain.rollout.observed import (
-    PendingVariant,
-    VariantPhase,
-    VariantPhaseStatus,
-)
+from model_deployment_operator.domain.rollout.observed import VariantPhase, VariantPhaseStatus
+from model_deployment_operator.domain.status import RolloutView
 
 _BAKE_SECONDS = re.compile(r"Baking for (\d+) seconds")
 # Phases in which a step's instances are not taking traffic yet: the step under way is the
@@ -50,8 +48,28 @@ def duration(seconds: float) -> str:
     return f"{secs}s"
 
 
-def rollout_progress(endpoint: ObservedEndpoint, now: datetime | None) -> str | None:
-    """The progress message of the deployment in progress; None when there is none."""
+@dataclass(frozen=True)
+class RolloutStep:
+    """Where the deployment in progress stands, in facts that do not change from one look to
+    the next while the step lasts (so a status made of them does not churn)."""
+
+    endpoint_name: str
+    from_config: str
+    to_config: str
+    rolling_back: bool
+    how: str | None
+    """The DeploymentConfig in a phrase ("blue/green, canary of 25%, ..."), when known."""
+    step: str | None
+    """"Canary", "Linear step 2 of 4", "Rolling batch 1 of 3", "All at once"."""
+    phase: VariantPhase | None
+    instances_with_traffic: int | None
+    desired_instances: int | None
+    bake_ends_at: datetime | None
+
+
+def rollout_step(endpoint: ObservedEndpoint) -> RolloutStep | None:
+    """The deployment in progress (Updating or RollingBack with a PendingDeploymentSummary);
+    None when there is none."""
     pending = endpoint.pending_deployment
     if pending is None or endpoint.status not in (
         EndpointStatus.UPDATING,
@@ -60,38 +78,75 @@ def rollout_progress(endpoint: ObservedEndpoint, now: datetime | None) -> str | 
         return None
     variant = pending.variants[0] if pending.variants else None
     phase = variant.phase if variant is not None else None
-    if endpoint.status == EndpointStatus.ROLLING_BACK:
+    config = endpoint.last_deployment_config
+    fleet = (variant.desired_instance_count if variant is not None else None) or 0
+    active = (variant.current_instance_count if variant is not None else None) or 0
+    rolling_back = endpoint.status == EndpointStatus.ROLLING_BACK
+    stepping = phase is not None and not rolling_back
+    return RolloutStep(
+        endpoint_name=endpoint.name,
+        from_config=endpoint.config_name,
+        to_config=pending.config_name,
+        rolling_back=rolling_back,
+        how=config.describe() if config is not None else None,
+        step=_step_label(config, phase, fleet, active) if stepping and phase else None,
+        phase=phase,
+        instances_with_traffic=variant.current_instance_count if variant is not None else None,
+        desired_instances=variant.desired_instance_count if variant is not None else None,
+        bake_ends_at=_bake_end(config, phase, fleet, active) if stepping and phase else None,
+    )
+
+
+def rollout_view(endpoint: ObservedEndpoint | None) -> RolloutView | None:
+    """status.rollout: the deployment in progress, None when there is none."""
+    step = rollout_step(endpoint) if endpoint is not None else None
+    if step is None:
+        return None
+    return RolloutView(
+        endpoint_config_name=step.to_config,
+        from_endpoint_config_name=step.from_config or None,
+        rolling_back=step.rolling_back,
+        strategy=step.how,
+        step=step.step,
+        phase=step.phase.status if step.phase is not None else None,
+        phase_message=step.phase.message if step.phase is not None else None,
+        instances_with_traffic=step.instances_with_traffic,
+        desired_instances=step.desired_instances,
+        bake_ends_at=step.bake_ends_at,
+    )
+
+
+def rollout_progress(endpoint: ObservedEndpoint, now: datetime | None) -> str | None:
+    """The progress message of the deployment in progress; None when there is none."""
+    step = rollout_step(endpoint)
+    if step is None:
+        return None
+    phase = step.phase
+    if step.rolling_back:
         doing = f": {phase.message}" if phase is not None and phase.message else ""
         return (
-            f"Rolling back: endpoint {endpoint.name} returns from endpoint config "
-            f"{pending.config_name} to {endpoint.config_name}{doing}"
+            f"Rolling back: endpoint {step.endpoint_name} returns from endpoint config "
+            f"{step.to_config} to {step.from_config}{doing}"
         )
-    config = endpoint.last_deployment_config
-    how = f" ({config.describe()})" if config is not None else ""
-    head = f"Endpoint {endpoint.name} is Updating to endpoint config {pending.config_name}{how}"
-    if variant is None or phase is None:
+    how = f" ({step.how})" if step.how else ""
+    head = f"Endpoint {step.endpoint_name} is Updating to endpoint config {step.to_config}{how}"
+    if phase is None or step.step is None:
         return head
-    return f"{head}. {_step_words(config, variant, phase, pending.config_name, now)}"
+    return f"{head}. {_step_words(step, phase, now)}"
 
 
-def _step_words(
-    config: DeploymentConfig | None,
-    variant: PendingVariant,
-    phase: VariantPhase,
-    config_name: str,
-    now: datetime | None,
-) -> str:
-    fleet = variant.desired_instance_count or 0
-    active = variant.current_instance_count or 0
-    label = _step_label(config, phase, fleet, active)
+def _step_words(step: RolloutStep, phase: VariantPhase, now: datetime | None) -> str:
+    fleet = step.desired_instances or 0
+    active = step.instances_with_traffic or 0
     if phase.status == VariantPhaseStatus.CREATING and active == 0:
-        return f"{label}: {phase.message or 'launching the new fleet'}"
-    taking = f"{active} of {fleet} instances of endpoint config {config_name} take traffic"
+        return f"{step.step}: {phase.message or 'launching the new fleet'}"
+    taking = f"{active} of {fleet} instances of endpoint config {step.to_config} take traffic"
     if phase.status == VariantPhaseStatus.BAKING:
-        left = _bake_left(config, phase, fleet, active, now)
-        return f"{label}: {taking}, baking" + (f", {left} left" if left else "")
-    doing = phase.message or phase.status
-    return f"{label}: {taking}; {doing}"
+        left = None
+        if step.bake_ends_at is not None and now is not None:
+            left = duration((step.bake_ends_at - now).total_seconds())
+        return f"{step.step}: {taking}, baking" + (f", {left} left" if left else "")
+    return f"{step.step}: {taking}; {phase.message or phase.status}"
 
 
 def _step_label(
@@ -117,17 +172,13 @@ def _step_number(phase: VariantPhase, active: int, size: int, fleet: int) -> int
     return max(1, min(steps, math.ceil(active / size)))
 
 
-def _bake_left(
-    config: DeploymentConfig | None,
-    phase: VariantPhase,
-    fleet: int,
-    active: int,
-    now: datetime | None,
-) -> str | None:
-    seconds = _bake_seconds(config, phase, fleet, active)
-    if seconds is None or now is None or phase.started_at is None:
+def _bake_end(
+    config: DeploymentConfig | None, phase: VariantPhase, fleet: int, active: int
+) -> datetime | None:
+    if phase.status != VariantPhaseStatus.BAKING or phase.started_at is None:
         return None
-    return duration(seconds - (now - phase.started_at).total_seconds())
+    seconds = _bake_seconds(config, phase, fleet, active)
+    return None if seconds is None else phase.started_at + timedelta(seconds=seconds)
 
 
 def _bake_seconds(

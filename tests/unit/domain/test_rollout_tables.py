@@ -31,9 +31,13 @@ from model_deployment_operator.domain.rollout.observed import (
     PendingVariant,
     VariantPhase,
 )
-from model_deployment_operator.domain.rollout.progress import duration, rollout_progress
+from model_deployment_operator.domain.rollout.progress import (
+    duration,
+    rollout_progress,
+    rollout_view,
+)
 from model_deployment_operator.domain.spec import parse_spec
-from model_deployment_operator.domain.status import Outcome
+from model_deployment_operator.domain.status import Outcome, RolloutView
 from model_deployment_operator.domain.verdict import VerdictKind
 from model_deployment_operator.sagemaker import deployments, requests
 from support.domain_builders import (
@@ -497,3 +501,21 @@ def test_describe_endpoint_reads_the_deployment_in_progress() -> None:
     )
     assert deployments.pending_deployment({}) is None
     assert deployments.last_deployment_config({}) is None
+
+
+def test_status_rollout_holds_what_does_not_change_while_the_step_lasts() -> None:
+    view = rollout_view(deploying(CANARY, "Baking", current=1, since=10))
+    assert view == RolloutView(
+        endpoint_config_name="cfg-v2",
+        from_endpoint_config_name="cfg-v1",
+        strategy="blue/green, canary of 25%, watching alarm fraud-5xx",
+        step="Canary",
+        phase="Baking",
+        instances_with_traffic=1,
+        desired_instances=4,
+        bake_ends_at=T0 + timedelta(seconds=310),
+    )
+    back = rollout_view(deploying(CANARY, "Deleting", current=0, status="RollingBack"))
+    assert back is not None
+    assert (back.rolling_back, back.step, back.bake_ends_at) == (True, None, None)
+    assert rollout_view(endpoint("InService", "cfg-v1")) is None
