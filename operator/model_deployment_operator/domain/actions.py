@@ -126,8 +126,9 @@ def describe_action(action: Action) -> str:
             return f"CreateEndpointConfig {name}"
         case CreateEndpoint(name=name, config_name=config):
             return f"CreateEndpoint {name} (config {config})"
-        case UpdateEndpoint(name=name, config_name=config):
-            return f"UpdateEndpoint {name} (config {config})"
+        case UpdateEndpoint(name=name, config_name=config, deployment_config=rollout):
+            how = f"; {rollout.describe()}" if rollout is not None else ""
+            return f"UpdateEndpoint {name} (config {config}{how})"
         case SetInstanceCount(endpoint_name=name, variant_name=variant, instance_count=count):
             return f"UpdateEndpointWeightsAndCapacities {name}/{variant} to {count} instances"
         case DeleteEndpoint(name=name):

@@ -83,10 +83,12 @@ def _started_event(
             "RollingBack",
             f"Rolling back endpoint {action.name} to {version}(config {action.config_name})",
         )
+    rollout = action.deployment_config
     return EventRecord(
         EventType.NORMAL,
         "UpdatingEndpoint",
-        f"Updating endpoint {action.name} to {version}(config {action.config_name})",
+        f"Updating endpoint {action.name} to {version}(config {action.config_name})"
+        + (f"; rollout: {rollout.describe()}" if rollout is not None else ""),
     )
 
 

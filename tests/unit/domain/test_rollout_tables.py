@@ -12,7 +12,11 @@ import botocore.session
 import pytest
 from botocore.validate import ParamValidator
 
-from model_deployment_operator.domain.actions import RejectModelPackage, UpdateEndpoint
+from model_deployment_operator.domain.actions import (
+    RejectModelPackage,
+    UpdateEndpoint,
+    describe_action,
+)
 from model_deployment_operator.domain.observed import ObservedEndpoint
 from model_deployment_operator.domain.plan import Memory, Observation
 from model_deployment_operator.domain.planner import plan_reconcile
@@ -220,6 +224,9 @@ def test_the_update_carries_the_rollout() -> None:
     plan = plan_reconcile(desired(rollout=CANARY_SPEC), observation, Memory())
     (update,) = [a for a in plan.actions if isinstance(a, UpdateEndpoint)]
     assert (update.config_name, update.deployment_config) == (v2.config_name, CANARY)
+    assert describe_action(update).endswith(
+        f"(config {v2.config_name}; blue/green, canary of 25%, watching alarm fraud-5xx)"
+    )
 
 
 # ---------------------------------------------------------------------------- progress
