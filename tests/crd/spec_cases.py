@@ -1063,3 +1063,153 @@ ENDPOINT_ACCEPTED = {
         deletionPolicy="Retain",
     ),
 }
+
+
+# ---------------------------------------------------------------------------- spec.rollout
+CANARY = {
+    "strategy": "BlueGreen",
+    "blueGreen": {
+        "trafficShifting": "Canary",
+        "stepSize": {"type": "CAPACITY_PERCENT", "value": 10},
+        "waitIntervalSeconds": 300,
+        "terminationWaitSeconds": 120,
+        "maximumExecutionTimeoutSeconds": 3600,
+    },
+    "alarms": ["fraud-5xx", "fraud-latency-p99"],
+    "onFailedRollout": "RejectVersion",
+}
+ROLLING_BATCHES = {
+    "strategy": "Rolling",
+    "rolling": {
+        "maximumBatchSize": {"type": "INSTANCE_COUNT", "value": 1},
+        "waitIntervalSeconds": 60,
+        "rollbackMaximumBatchSize": {"type": "CAPACITY_PERCENT", "value": 100},
+        "maximumExecutionTimeoutSeconds": 1800,
+    },
+    "alarms": ["fraud-5xx"],
+}
+
+
+def rollout(**changes: Any) -> dict[str, Any]:
+    """A spec with a 4-instance endpoint and the CANARY rollout, changed as given."""
+    return spec(endpoint={"initialInstanceCount": 4}, rollout=merged(CANARY, changes))
+
+
+def blue_green(**changes: Any) -> dict[str, Any]:
+    return rollout(blueGreen=changes)
+
+
+REJECTED += [
+    Rejected(
+        "rollout-on-a-shared-endpoint",
+        on_copies(rollout={"strategy": "AllAtOnce"}),
+        rules.ROLLOUT_NEEDS_DEDICATED_ENDPOINT,
+    ),
+    Rejected(
+        "rolling-on-serverless",
+        spec(endpoint=SERVERLESS, rollout=ROLLING_BATCHES),
+        rules.ROLLING_NOT_SERVERLESS,
+    ),
+    Rejected(
+        "blue-green-block-with-rolling",
+        rollout(strategy="Rolling", rolling=ROLLING_BATCHES["rolling"]),
+        rules.ROLLOUT_BLUE_GREEN_ONLY_WITH_BLUE_GREEN,
+    ),
+    Rejected(
+        "rolling-without-its-block",
+        spec(rollout={"strategy": "Rolling"}),
+        rules.ROLLOUT_ROLLING_IFF_ROLLING,
+    ),
+    Rejected(
+        "rolling-block-with-blue-green",
+        rollout(rolling=ROLLING_BATCHES["rolling"]),
+        rules.ROLLOUT_ROLLING_IFF_ROLLING,
+    ),
+    Rejected("canary-without-size", blue_green(stepSize=None), rules.ROLLOUT_STEP_SIZE_IFF_STEPPED),
+    Rejected(
+        "all-at-once-with-size",
+        blue_green(trafficShifting="AllAtOnce"),
+        rules.ROLLOUT_STEP_SIZE_IFF_STEPPED,
+    ),
+    Rejected(
+        "canary-over-100-percent",
+        blue_green(stepSize={"value": 150}),
+        rules.ROLLOUT_STEP_PERCENT,
+    ),
+    Rejected(
+        "blue-green-timeout-not-above-waits",
+        blue_green(waitIntervalSeconds=3000, terminationWaitSeconds=600),
+        rules.ROLLOUT_BLUE_GREEN_TIMEOUT,
+    ),
+    Rejected(
+        "rolling-timeout-not-above-wait",
+        spec(rollout=merged(ROLLING_BATCHES, {"rolling": {"waitIntervalSeconds": 1800}})),
+        rules.ROLLOUT_ROLLING_TIMEOUT,
+    ),
+    Rejected(
+        "rolling-batch-over-100-percent-of-instances",
+        spec(
+            rollout=merged(
+                ROLLING_BATCHES,
+                {"rolling": {"maximumBatchSize": {"type": "CAPACITY_PERCENT", "value": 101}}},
+            )
+        ),
+        rules.ROLLOUT_BATCH_PERCENT,
+    ),
+    Rejected(
+        "rolling-rollback-batch-over-100-percent",
+        spec(
+            rollout=merged(
+                ROLLING_BATCHES, {"rolling": {"rollbackMaximumBatchSize": {"value": 200}}}
+            )
+        ),
+        rules.ROLLOUT_ROLLBACK_BATCH_PERCENT,
+    ),
+    Rejected(
+        "rollout-wait-over-an-hour",
+        blue_green(waitIntervalSeconds=3601, maximumExecutionTimeoutSeconds=None),
+        "spec.rollout.blueGreen.waitIntervalSeconds in body should be less than or equal to 3600",
+        "spec.rollout.blueGreen.waitIntervalSeconds: Input should be less than or equal to 3600",
+    ),
+    Rejected(
+        "rollout-timeout-under-ten-minutes",
+        blue_green(
+            waitIntervalSeconds=60, terminationWaitSeconds=None, maximumExecutionTimeoutSeconds=300
+        ),
+        "spec.rollout.blueGreen.maximumExecutionTimeoutSeconds in body should be greater than "
+        "or equal to 600",
+        "spec.rollout.blueGreen.maximumExecutionTimeoutSeconds: Input should be greater than "
+        "or equal to 600",
+    ),
+    Rejected(
+        "rollout-eleven-alarms",
+        rollout(alarms=[f"alarm-{n}" for n in range(11)]),
+        "spec.rollout.alarms: Too many: 11: must have at most 10 items",
+        "spec.rollout.alarms: Tuple should have at most 10 items",
+    ),
+    Rejected(
+        "rollout-unknown-failure-policy",
+        rollout(onFailedRollout="Retry"),
+        'spec.rollout.onFailedRollout: Unsupported value: "Retry"',
+        "spec.rollout.onFailedRollout: Input should be 'Report' or 'RejectVersion'",
+    ),
+]
+
+ACCEPTED.update(
+    {
+        "rollout-canary-with-alarms": rollout(),
+        "rollout-linear": blue_green(
+            trafficShifting="Linear", stepSize={"type": "INSTANCE_COUNT", "value": 1}
+        ),
+        "rollout-blue-green-all-at-once": spec(
+            rollout={"strategy": "BlueGreen", "blueGreen": {"trafficShifting": "AllAtOnce"}}
+        ),
+        "rollout-rolling": spec(endpoint={"initialInstanceCount": 3}, rollout=ROLLING_BATCHES),
+        "rollout-blue-green-serverless": spec(
+            endpoint=SERVERLESS, rollout={"strategy": "BlueGreen", "alarms": ["fraud-5xx"]}
+        ),
+        "rollout-all-at-once-alarms-only": spec(
+            rollout={"strategy": "AllAtOnce", "alarms": ["fraud-5xx"]}
+        ),
+    }
+)

@@ -106,6 +106,8 @@ SCENARIOS: dict[str, Scenario] = {
     "docs/tenancy.md": Scenario(setup=tenancy_md),
     "docs/gitops.md": Scenario(setup=gitops_md),
     "docs/promotion.md": Scenario(setup=install_crd),
+    # Its manifest is dry-run applied against the CRD; nothing calls SageMaker.
+    "docs/rollouts.md": Scenario(emulator=False, setup=install_crd),
     "docs/iam.md": NO_SERVERS,
     # It starts an emulator itself.
     "docs/emulator.md": NO_SERVERS,

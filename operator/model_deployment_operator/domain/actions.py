@@ -12,6 +12,7 @@ from model_deployment_operator.domain.fleet.actions import (
     describe_shared_action,
 )
 from model_deployment_operator.domain.rendering.config import EndpointConfigSpec
+from model_deployment_operator.domain.rendering.deployment_config import DeploymentConfig
 from model_deployment_operator.domain.rendering.model import ModelDefinition
 from model_deployment_operator.domain.scaling.actions import (
     ScalingAction,
@@ -44,11 +45,13 @@ class CreateEndpoint:
 class UpdateEndpoint:
     """Always sent with RetainAllVariantProperties=true so an autoscaled instance count is
     kept; `apply_instance_count` excludes DesiredInstanceCount from retention when the spec
-    (not an autoscaler) owns the count."""
+    (not an autoscaler) owns the count. `deployment_config` is spec.rollout's DeploymentConfig
+    (None: SageMaker's default, all at once)."""
 
     name: str
     config_name: str
     apply_instance_count: bool
+    deployment_config: DeploymentConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,17 @@ class DeleteModel:
     name: str
 
 
+@dataclass(frozen=True)
+class RejectModelPackage:
+    """UpdateModelPackage with ModelApprovalStatus Rejected and ApprovalDescription (spec.rollout
+    onFailedRollout RejectVersion). The gateway reads the version first and leaves one that is
+    already Rejected alone, so a retry after a crash sends it at most once."""
+
+    arn: str
+    version: int
+    description: str
+
+
 Action: TypeAlias = (
     CreateModel
     | CreateEndpointConfig
@@ -96,6 +110,7 @@ Action: TypeAlias = (
     | SharedAction
     | DeleteEndpointConfig
     | DeleteModel
+    | RejectModelPackage
 )
 
 # Actions that start a deployment: the history records one entry per started deployment.
@@ -111,8 +126,9 @@ def describe_action(action: Action) -> str:
             return f"CreateEndpointConfig {name}"
         case CreateEndpoint(name=name, config_name=config):
             return f"CreateEndpoint {name} (config {config})"
-        case UpdateEndpoint(name=name, config_name=config):
-            return f"UpdateEndpoint {name} (config {config})"
+        case UpdateEndpoint(name=name, config_name=config, deployment_config=rollout):
+            how = f"; {rollout.describe()}" if rollout is not None else ""
+            return f"UpdateEndpoint {name} (config {config}{how})"
         case SetInstanceCount(endpoint_name=name, variant_name=variant, instance_count=count):
             return f"UpdateEndpointWeightsAndCapacities {name}/{variant} to {count} instances"
         case DeleteEndpoint(name=name):
@@ -123,6 +139,8 @@ def describe_action(action: Action) -> str:
             return f"DeleteEndpointConfig {name}"
         case DeleteModel(name=name):
             return f"DeleteModel {name}"
+        case RejectModelPackage(arn=arn):
+            return f"UpdateModelPackage {arn} (ModelApprovalStatus Rejected)"
     if isinstance(action, SHARED_ACTIONS):
         return describe_shared_action(action)
     return describe_scaling_action(action)

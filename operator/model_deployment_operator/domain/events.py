@@ -17,6 +17,7 @@ from model_deployment_operator.domain.actions import (
     DeleteEndpoint,
     DeleteEndpointConfig,
     DeleteModel,
+    RejectModelPackage,
     SetInstanceCount,
     TagEndpoint,
     UpdateEndpoint,
@@ -82,10 +83,12 @@ def _started_event(
             "RollingBack",
             f"Rolling back endpoint {action.name} to {version}(config {action.config_name})",
         )
+    rollout = action.deployment_config
     return EventRecord(
         EventType.NORMAL,
         "UpdatingEndpoint",
-        f"Updating endpoint {action.name} to {version}(config {action.config_name})",
+        f"Updating endpoint {action.name} to {version}(config {action.config_name})"
+        + (f"; rollout: {rollout.describe()}" if rollout is not None else ""),
     )
 
 
@@ -131,6 +134,14 @@ def _action_events(
                         EventType.NORMAL,
                         "AutoscalingRemoved",
                         f"Deregistered scalable target {resource_id}",
+                    )
+                )
+            case RejectModelPackage(version=version, description=description):
+                events.append(
+                    EventRecord(
+                        EventType.WARNING,
+                        "VersionRejected",
+                        f"Marked version {version} Rejected in the registry: {description}",
                     )
                 )
             case DeleteEndpointConfig(name=name):

@@ -7,6 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 
 from model_deployment_operator.domain.ownership import NOBODY, Ownership
+from model_deployment_operator.domain.rendering.deployment_config import DeploymentConfig
+from model_deployment_operator.domain.rollout.observed import PendingDeployment, VariantPhase
 
 
 class EndpointStatus(StrEnum):
@@ -43,6 +45,8 @@ class ObservedVariant:
     name: str
     desired_instance_count: int | None
     current_instance_count: int | None
+    phases: tuple[VariantPhase, ...] = ()
+    """VariantStatus: what the live fleet is doing (a rolling batch terminating it...)."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,10 @@ class ObservedEndpoint:
     pending_config_name: str | None = None
     variants: tuple[ObservedVariant, ...] = ()
     created_at: datetime | None = None
+    pending_deployment: PendingDeployment | None = None
+    """PendingDeploymentSummary: the deployment in progress (Updating, RollingBack)."""
+    last_deployment_config: DeploymentConfig | None = None
+    """LastDeploymentConfig: the DeploymentConfig of the latest UpdateEndpoint."""
 
     @property
     def owned(self) -> bool:

@@ -4,6 +4,7 @@ plus verdict the planner returns. Frozen dataclasses, compared in table tests.""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from model_deployment_operator.domain.actions import Action
 from model_deployment_operator.domain.desired import Target
@@ -30,6 +31,8 @@ class Observation:
     live_package: PackageVersion | None = None
     scaling: ObservedScaling | None = None
     artifacts: OwnedArtifacts | None = None
+    observed_at: datetime | None = None
+    """When the tick observed (the domain reads no clock): how long a bake has left."""
 
 
 @dataclass(frozen=True)

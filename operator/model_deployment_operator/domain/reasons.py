@@ -26,6 +26,8 @@ class Reason(StrEnum):
     PINNED_VERSION_NOT_FOUND = "PinnedVersionNotFound"
     PINNED_VERSION_NOT_APPROVED = "PinnedVersionNotApproved"
     UPDATE_FAILED = "UpdateFailed"
+    ROLLOUT_ROLLED_BACK = "RolloutRolledBack"  # a spec.rollout alarm rolled the update back
+    UPDATE_ROLLBACK_FAILED = "UpdateRollbackFailed"
     ENDPOINT_FAILED = "EndpointFailed"
     ENDPOINT_NAME_CONFLICT = "EndpointNameConflict"
     ENDPOINT_CHANGE_NOT_SUPPORTED = "EndpointChangeNotSupported"

@@ -33,6 +33,7 @@ from model_deployment_operator.domain.errors import (
 )
 from model_deployment_operator.domain.plan import Observation, Plan
 from model_deployment_operator.domain.reasons import Reason
+from model_deployment_operator.domain.rollout.progress import rollout_view
 from model_deployment_operator.domain.scaling.actions import (
     DeregisterScalableTarget,
     PutMetricAlarm,
@@ -431,6 +432,7 @@ def derive_status(
             execution,
             previous.autoscaling if previous is not None else None,
         ),
+        rollout=rollout_view(observation.endpoint),
         history=update_history(history, plan, execution, now),
     )
 

@@ -150,6 +150,22 @@ class SkippedVersionView(StatusModel):
 SKIPPED_LIMIT = 10
 
 
+class RolloutView(StatusModel):
+    """The deployment in progress on a dedicated endpoint, while it is Updating or
+    RollingBack (docs/rollouts.md): what DescribeEndpoint's PendingDeploymentSummary says."""
+
+    endpoint_config_name: str
+    from_endpoint_config_name: str | None = None
+    rolling_back: bool = False
+    strategy: str | None = None
+    step: str | None = None
+    phase: str | None = None
+    phase_message: str | None = None
+    instances_with_traffic: int | None = None
+    desired_instances: int | None = None
+    bake_ends_at: Timestamp | None = None
+
+
 class DeploymentStatus(StatusModel):
     observed_generation: int | None = None
     # Where this deployment serves, as recorded on model packages (domain/promotion).
@@ -163,6 +179,7 @@ class DeploymentStatus(StatusModel):
     skipped_versions: Annotated[
         tuple[SkippedVersionView, ...], Field(max_length=SKIPPED_LIMIT)
     ] = ()
+    rollout: RolloutView | None = None
     history: Annotated[tuple[HistoryEntry, ...], Field(max_length=HISTORY_LIMIT)] = ()
 
     def condition(self, kind: ConditionType) -> Condition | None:

@@ -18,6 +18,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from model_deployment_operator import metrics
+from model_deployment_operator.domain.actions import RejectModelPackage
 from model_deployment_operator.domain.desired import DesiredDeployment
 from model_deployment_operator.domain.errors import FailureKind, SageMakerCallError
 from model_deployment_operator.domain.events import EventRecord, derive_events
@@ -264,7 +265,8 @@ class Reconciler:
         history = previous.history if previous is not None else ()
         settled = settle_history(history, observation.endpoint, now)
         recorded = previous.autoscaling if previous is not None else None
-        return plan_reconcile(desired, observation, Memory(settled, recorded)), settled
+        observed = replace(observation, observed_at=now)
+        return plan_reconcile(desired, observed, Memory(settled, recorded)), settled
 
     def _reconcile(
         self,
@@ -505,6 +507,9 @@ class Reconciler:
             memory.scaling_verified = None if touched else (key, self._monotonic())
         if observation.artifacts is not None and execution.error is None and target is not None:
             memory.collected_config = target.config_name
+        if any(isinstance(a, RejectModelPackage) for a in execution.succeeded):
+            # The version this tick rejected must not be selected again from a stale read.
+            self._memories.registry_changed(desired.spec.group_name)
 
     # ------------------------------------------------------------------ promotion
 

@@ -27,6 +27,7 @@ from model_deployment_operator.domain.actions import (
     DeleteEndpoint,
     DeleteEndpointConfig,
     DeleteModel,
+    RejectModelPackage,
     SetInstanceCount,
     TagEndpoint,
     UpdateEndpoint,
@@ -51,7 +52,7 @@ from model_deployment_operator.domain.scaling.actions import SCALING_ACTIONS
 from model_deployment_operator.domain.scaling.model import ObservedScaling
 from model_deployment_operator.domain.shared_observed import ObservedArtifact, ObservedComponent
 from model_deployment_operator.domain.tenancy import OPERATOR_IDENTITY, AwsIdentity
-from model_deployment_operator.sagemaker import requests
+from model_deployment_operator.sagemaker import deployments, requests
 from model_deployment_operator.sagemaker.artifacts import ArtifactStore
 from model_deployment_operator.sagemaker.calls import calling, read, write
 from model_deployment_operator.sagemaker.identities import TenantSession
@@ -218,10 +219,13 @@ class SageMakerGateway:
                     name=variant["VariantName"],
                     desired_instance_count=variant.get("DesiredInstanceCount"),
                     current_instance_count=variant.get("CurrentInstanceCount"),
+                    phases=deployments.variant_phases(variant),
                 )
                 for variant in response.get("ProductionVariants", [])
             ),
             created_at=response.get("CreationTime"),
+            pending_deployment=deployments.pending_deployment(response),
+            last_deployment_config=deployments.last_deployment_config(response),
         )
 
     def list_tags(self, arn: str) -> dict[str, str]:
@@ -394,20 +398,8 @@ class SageMakerGateway:
                     ),
                 )
             case UpdateEndpoint():
-                excluded: list[Any] = (
-                    [{"VariantPropertyType": "DesiredInstanceCount"}]
-                    if action.apply_instance_count
-                    else []
-                )
-                self._write(
-                    "UpdateEndpoint",
-                    lambda: sm.update_endpoint(
-                        EndpointName=action.name,
-                        EndpointConfigName=action.config_name,
-                        RetainAllVariantProperties=True,
-                        ExcludeRetainedVariantProperties=excluded,
-                    ),
-                )
+                update = requests.update_endpoint(action)
+                self._write("UpdateEndpoint", lambda: sm.update_endpoint(**update))
             case SetInstanceCount():
                 self._write(
                     "UpdateEndpointWeightsAndCapacities",
@@ -444,6 +436,23 @@ class SageMakerGateway:
                     lambda: sm.delete_model(ModelName=action.name),
                     missing_ok=True,
                 )
+            case RejectModelPackage():
+                self._reject(action)
+
+    def _reject(self, action: RejectModelPackage) -> None:
+        """Once: a version already Rejected (by an earlier tick, a crash ago, or a person) is
+        left alone, its approval description kept."""
+        current = self.describe_package(action.arn)
+        if current is None or current.approval_status == "Rejected":
+            return
+        self._write(
+            "UpdateModelPackage",
+            lambda: self._sagemaker.update_model_package(
+                ModelPackageArn=action.arn,
+                ModelApprovalStatus="Rejected",
+                ApprovalDescription=action.description,
+            ),
+        )
 
 
 def _tags(pairs: tuple[tuple[str, str], ...]) -> list[Any]:

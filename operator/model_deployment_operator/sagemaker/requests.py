@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from model_deployment_operator.domain.actions import UpdateEndpoint
 from model_deployment_operator.domain.rendering.config import (
     AsyncInference,
     DataCapture,
@@ -13,6 +14,10 @@ from model_deployment_operator.domain.rendering.config import (
     ManagedScaling,
     ServerlessHosting,
     VariantSpec,
+)
+from model_deployment_operator.domain.rendering.deployment_config import (
+    CapacityStep,
+    DeploymentConfig,
 )
 from model_deployment_operator.domain.rendering.model import ModelDefinition
 
@@ -155,4 +160,63 @@ def create_endpoint_config(
         request["KmsKeyId"] = spec.kms_key_id
     if spec.execution_role_arn:
         request["ExecutionRoleArn"] = spec.execution_role_arn
+    return request
+
+
+def _capacity(step: CapacityStep) -> Request:
+    return {"Type": step.type, "Value": step.value}
+
+
+def deployment_config(config: DeploymentConfig) -> Request:
+    """UpdateEndpoint's DeploymentConfig (deployment guardrails)."""
+    request: Request = {}
+    blue_green = config.blue_green
+    if blue_green is not None:
+        routing: Request = {
+            "Type": blue_green.traffic_routing,
+            "WaitIntervalInSeconds": blue_green.wait_interval_seconds,
+        }
+        if blue_green.step is not None:
+            member = "CanarySize" if blue_green.traffic_routing == "CANARY" else "LinearStepSize"
+            routing[member] = _capacity(blue_green.step)
+        policy: Request = {"TrafficRoutingConfiguration": routing}
+        if blue_green.termination_wait_seconds is not None:
+            policy["TerminationWaitInSeconds"] = blue_green.termination_wait_seconds
+        if blue_green.maximum_execution_timeout_seconds is not None:
+            policy["MaximumExecutionTimeoutInSeconds"] = (
+                blue_green.maximum_execution_timeout_seconds
+            )
+        request["BlueGreenUpdatePolicy"] = policy
+    rolling = config.rolling
+    if rolling is not None:
+        batches: Request = {
+            "MaximumBatchSize": _capacity(rolling.maximum_batch_size),
+            "WaitIntervalInSeconds": rolling.wait_interval_seconds,
+        }
+        if rolling.rollback_maximum_batch_size is not None:
+            batches["RollbackMaximumBatchSize"] = _capacity(rolling.rollback_maximum_batch_size)
+        if rolling.maximum_execution_timeout_seconds is not None:
+            batches["MaximumExecutionTimeoutInSeconds"] = rolling.maximum_execution_timeout_seconds
+        request["RollingUpdatePolicy"] = batches
+    if config.alarms:
+        request["AutoRollbackConfiguration"] = {
+            "Alarms": [{"AlarmName": alarm} for alarm in config.alarms]
+        }
+    return request
+
+
+def update_endpoint(action: UpdateEndpoint) -> Request:
+    """RetainAllVariantProperties keeps an autoscaled instance count; the count is excluded
+    from retention when the spec owns it. DeploymentConfig only with spec.rollout."""
+    excluded = (
+        [{"VariantPropertyType": "DesiredInstanceCount"}] if action.apply_instance_count else []
+    )
+    request: Request = {
+        "EndpointName": action.name,
+        "EndpointConfigName": action.config_name,
+        "RetainAllVariantProperties": True,
+        "ExcludeRetainedVariantProperties": excluded,
+    }
+    if action.deployment_config is not None:
+        request["DeploymentConfig"] = deployment_config(action.deployment_config)
     return request

@@ -299,7 +299,7 @@ CASES = [
         "failed/update-rollback-failed-is-left-alone",
         Observation(selected(3), endpoint("UpdateRollbackFailed", V2.config_name)),
         (),
-        (VerdictKind.BLOCKED, Reason.ENDPOINT_FAILED),
+        (VerdictKind.BLOCKED, Reason.UPDATE_ROLLBACK_FAILED),
     ),
     # --- in service on the target
     Case(

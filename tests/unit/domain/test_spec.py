@@ -132,6 +132,7 @@ def test_each_message_names_the_field_it_is_declared_on() -> None:
                 "endpointRef",
                 "inferenceComponent",
                 "multiModel",
+                "rollout",
             )
             assert any(part in rule.message for part in parts), rule
         else:

@@ -152,7 +152,9 @@ SAR: dict[str, SarAction] = {
         required={"model-package"}, conditions=TAG_KEYS | LIFECYCLE
     ),
     "sagemaker:ListModelPackages": _sar({"model-package"}, conditions=TAG_KEYS | LIFECYCLE),
-    "sagemaker:UpdateModelPackage": _sar(required={"model-package"}, conditions=TAG_KEYS),
+    "sagemaker:UpdateModelPackage": _sar(
+        required={"model-package"}, conditions=TAG_KEYS | LIFECYCLE
+    ),
     "sagemaker:DescribeEndpoint": _sar(required={"endpoint"}, conditions=TAG_KEYS),
     "sagemaker:DescribeEndpointConfig": _sar(required={"endpoint-config"}, conditions=TAG_KEYS),
     "sagemaker:DescribeModel": _sar(required={"model"}, conditions=TAG_KEYS),
@@ -514,9 +516,10 @@ def test_create_requires_the_ownership_tag() -> None:
             )
 
 
-# Promotion (docs/promotion.md) records where a version served in its customer metadata:
-# model packages belong to the training pipeline and never carry the operator's ownership
-# tag, so this one change is allowed on packages, and on nothing else.
+# Promotion (docs/promotion.md) records where a version served in its customer metadata, and
+# rollouts with onFailedRollout RejectVersion (docs/rollouts.md) reject a version: model
+# packages belong to the training pipeline and never carry the operator's ownership tag, so
+# this one change is allowed on packages, and on nothing else.
 PROMOTION_RECORDS = "RecordPromotionOnModelPackages"
 
 

@@ -31,6 +31,9 @@ from model_deployment_operator.domain.phases.scaling import plan_scaling, target
 from model_deployment_operator.domain.phases.transitions import refused_change
 from model_deployment_operator.domain.plan import Memory, Observation, Plan
 from model_deployment_operator.domain.reasons import Reason
+from model_deployment_operator.domain.rendering.deployment_config import render_deployment_config
+from model_deployment_operator.domain.rollout.failure import rolled_back_update
+from model_deployment_operator.domain.rollout.progress import rollout_progress
 from model_deployment_operator.domain.status import HistoryEntry, Trigger
 from model_deployment_operator.domain.verdict import blocked, converged, progressing
 
@@ -66,20 +69,19 @@ def plan_endpoint(
             target,
         )
     if endpoint.is_busy:
-        return Plan(
-            (),
-            progressing(Reason.ENDPOINT_UPDATING, _busy_message(endpoint)),
-            target,
-        )
+        message = rollout_progress(endpoint, observation.observed_at) or _busy_message(endpoint)
+        return Plan((), progressing(Reason.ENDPOINT_UPDATING, message), target)
     if status == EndpointStatus.FAILED:
         return _plan_failed_endpoint(endpoint, target, history)
     if status == EndpointStatus.UPDATE_ROLLBACK_FAILED:
         return Plan(
             (),
             blocked(
-                Reason.ENDPOINT_FAILED,
-                f"Endpoint {name} is UpdateRollbackFailed: {endpoint.failure_reason or ''} "
-                "It serves a mix of configs; resolve it in SageMaker, then the operator resumes",
+                Reason.UPDATE_ROLLBACK_FAILED,
+                f"Endpoint {name} is UpdateRollbackFailed: both an update and SageMaker's "
+                "rollback of it failed, and it serves a mix of old and new instances. "
+                f"{endpoint.failure_reason or ''} Resolve it in SageMaker (delete "
+                "the endpoint, or update it to a config), then the operator resumes",
             ),
             target,
         )
@@ -176,6 +178,14 @@ def _plan_update(
     live = observation.live_package
     serving = f"version {live.version}" if live is not None else f"config {endpoint.config_name}"
     if failed is not None:
+        rolled_back = rolled_back_update(desired, endpoint, target, failed, serving)
+        if rolled_back is not None:
+            rejection = () if rolled_back.rejection is None else (rolled_back.rejection,)
+            return Plan(
+                (*rejection, *_scaling_actions(desired, observation, memory)),
+                rolled_back.verdict,
+                target,
+            )
         return Plan(
             _scaling_actions(desired, observation, memory),
             blocked(
@@ -211,6 +221,7 @@ def _plan_update(
             endpoint.name,
             target.config_name,
             apply_instance_count=desired.spec.autoscaling is None,
+            deployment_config=render_deployment_config(desired.spec.rollout),
         )
     )
     start = deployment_start(desired, target, observation, memory.history)

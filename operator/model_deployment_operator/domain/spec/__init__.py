@@ -59,6 +59,16 @@ from model_deployment_operator.domain.spec.placement import (
     Placement,
     RollingUpdateSpec,
 )
+from model_deployment_operator.domain.spec.rollout import (
+    BlueGreenSpec,
+    OnFailedRollout,
+    RollingSpec,
+    RolloutSpec,
+    RolloutStrategy,
+    StepSizeSpec,
+    StepSizeType,
+    TrafficShifting,
+)
 from model_deployment_operator.domain.spec.serverless import ServerlessSpec
 
 __all__ = [
@@ -74,6 +84,7 @@ __all__ = [
     "AsyncInferenceSpec",
     "AsyncNotificationsSpec",
     "AutoscalingSpec",
+    "BlueGreenSpec",
     "CamelModel",
     "CapacitySizeSpec",
     "CapacitySizeType",
@@ -95,12 +106,19 @@ __all__ = [
     "MultiModelTargetSpec",
     "NotOnADedicatedEndpointError",
     "NotificationTopic",
+    "OnFailedRollout",
     "Placement",
+    "RollingSpec",
     "RollingUpdateSpec",
+    "RolloutSpec",
+    "RolloutStrategy",
     "ScaleInPolicySpec",
     "ScaleInStrategy",
     "ScheduledActionSpec",
     "ServerlessSpec",
+    "StepSizeSpec",
+    "StepSizeType",
+    "TrafficShifting",
     "VpcConfigSpec",
     "parse_model_endpoint_spec",
     "parse_spec",

@@ -29,6 +29,7 @@ from model_deployment_operator.domain.spec.placement import (
     Placement,
 )
 from model_deployment_operator.domain.spec.promotion import Environment, RequirementsSpec
+from model_deployment_operator.domain.spec.rollout import RolloutSpec, rollout_problems
 
 
 class ApprovalPolicy(StrEnum):
@@ -76,6 +77,7 @@ class ModelDeploymentSpec(CamelModel):
     multi_model: MultiModelTargetSpec | None = None
     model: ModelSpec | None = None
     autoscaling: AutoscalingSpec | None = None
+    rollout: RolloutSpec | None = None
     deletion_policy: DeletionPolicy | None = None
     tags: Annotated[dict[str, Annotated[str, Field(max_length=256)]], Field(max_length=40)] = Field(
         default_factory=dict
@@ -110,6 +112,8 @@ class ModelDeploymentSpec(CamelModel):
                 problems.append(rules.MODEL_NOT_WITH_MULTI_MODEL)
         if self.autoscaling is not None:
             problems.extend(autoscaling_problems(self.autoscaling, endpoint, self.placement))
+        if self.rollout is not None:
+            problems.extend(rollout_problems(self.rollout, endpoint))
         if problems:
             raise ValueError("; ".join(rule.message for rule in problems))
         return self

@@ -269,6 +269,55 @@ METRIC_GATE_ONE_SOURCE: Final = Rule(
     "approval.requirements.metricGates[] must set exactly one of customerMetadataProperty and "
     "metricsReport",
 )
+# ---------------------------------------------------------------------------- spec.rollout
+# SageMaker's deployment guardrails on a dedicated endpoint (UpdateEndpoint DeploymentConfig).
+ROLLOUT_NEEDS_DEDICATED_ENDPOINT: Final = Rule(
+    "spec",
+    "rollout is allowed only with endpoint (a dedicated endpoint): on a shared ModelEndpoint "
+    "use inferenceComponent.rollingUpdate",
+)
+ROLLING_NOT_SERVERLESS: Final = Rule(
+    "spec",
+    "rollout.strategy Rolling is not supported with endpoint.serverless: SageMaker's rolling "
+    "deployments exclude serverless endpoints; use BlueGreen",
+)
+ROLLOUT_BLUE_GREEN_ONLY_WITH_BLUE_GREEN: Final = Rule(
+    "spec.rollout",
+    "rollout.blueGreen is allowed only with rollout.strategy BlueGreen",
+)
+ROLLOUT_ROLLING_IFF_ROLLING: Final = Rule(
+    "spec.rollout",
+    "rollout.rolling is required with rollout.strategy Rolling, and must be omitted otherwise",
+)
+ROLLOUT_STEP_SIZE_IFF_STEPPED: Final = Rule(
+    "spec.rollout.blueGreen",
+    "rollout.blueGreen.stepSize is required when rollout.blueGreen.trafficShifting is Canary "
+    "or Linear, and must be omitted when it is AllAtOnce",
+)
+ROLLOUT_BLUE_GREEN_TIMEOUT: Final = Rule(
+    "spec.rollout.blueGreen",
+    "rollout.blueGreen.maximumExecutionTimeoutSeconds must be greater than "
+    "rollout.blueGreen.waitIntervalSeconds plus rollout.blueGreen.terminationWaitSeconds",
+)
+ROLLOUT_STEP_PERCENT: Final = Rule(
+    "spec.rollout.blueGreen.stepSize",
+    "rollout.blueGreen.stepSize.value must be at most 100 when stepSize.type is CAPACITY_PERCENT",
+)
+ROLLOUT_ROLLING_TIMEOUT: Final = Rule(
+    "spec.rollout.rolling",
+    "rollout.rolling.maximumExecutionTimeoutSeconds must be greater than "
+    "rollout.rolling.waitIntervalSeconds",
+)
+ROLLOUT_BATCH_PERCENT: Final = Rule(
+    "spec.rollout.rolling.maximumBatchSize",
+    "rollout.rolling.maximumBatchSize.value must be at most 100 when maximumBatchSize.type is "
+    "CAPACITY_PERCENT",
+)
+ROLLOUT_ROLLBACK_BATCH_PERCENT: Final = Rule(
+    "spec.rollout.rolling.rollbackMaximumBatchSize",
+    "rollout.rolling.rollbackMaximumBatchSize.value must be at most 100 when "
+    "rollbackMaximumBatchSize.type is CAPACITY_PERCENT",
+)
 
 # ---------------------------------------------------------------------------- ModelEndpoint
 ENDPOINT_NAME_FIELD_IMMUTABLE: Final = Rule(
