@@ -133,8 +133,8 @@ def test_reject_version_marks_the_rolled_back_version_rejected(stack: Stack) -> 
     # The latest approved version is the one still live: Ready again, nothing redeployed.
     stack.wait_serving("fraud", version=1)
     assert stack.emulator.call_count("UpdateEndpoint") == 1
-    assert stack.emulator.call_count("UpdateModelPackage") == 1
-    assert ("Warning", "VersionRejected") in stack.events("fraud")
+    # Rejected once (UpdateModelPackage also carries the promotion records, so count events).
+    assert stack.events("fraud").count(("Warning", "VersionRejected")) == 1
     assert stack.history("fraud")[0]["outcome"] == "Failed"
 
 
