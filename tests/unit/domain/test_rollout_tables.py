@@ -39,6 +39,7 @@ from model_deployment_operator.domain.rollout.progress import (
     duration,
     rollout_progress,
     rollout_view,
+    time_left,
 )
 from model_deployment_operator.domain.spec import parse_spec
 from model_deployment_operator.domain.status import Outcome, RolloutView
@@ -270,19 +271,19 @@ PROGRESS = [
     ),
     pytest.param(
         deploying(CANARY, "Baking", current=1),
-        "Canary: 1 of 4 instances of endpoint config cfg-v2 take traffic, baking, 3m30s left",
+        "Canary: 1 of 4 instances of endpoint config cfg-v2 take traffic, baking, 4 min left",
         id="canary-baking",
     ),
     pytest.param(
         deploying(CANARY, "Baking", current=4, since=30),
         "Canary done, full capacity: 4 of 4 instances of endpoint config cfg-v2 take "
-        "traffic, baking, 0s left",
+        "traffic, baking, ending",
         id="termination-wait-after-the-canary",
     ),
     pytest.param(
         deploying(LINEAR, "Baking", current=2),
         "Linear step 2 of 4: 2 of 4 instances of endpoint config cfg-v2 take traffic, "
-        "baking, 0s left",
+        "baking, ending",
         id="linear-step-baking",
     ),
     pytest.param(
@@ -305,7 +306,7 @@ PROGRESS = [
     pytest.param(
         deploying(ROLLING, "Baking", current=2, desired_count=6, since=60),
         "Rolling batch 1 of 3: 2 of 6 instances of endpoint config cfg-v2 take traffic, "
-        "baking, 1m30s left",
+        "baking, 2 min left",
         id="rolling-first-batch-baking",
     ),
     pytest.param(
@@ -316,7 +317,7 @@ PROGRESS = [
             message="Baking for 600 seconds (WaitIntervalInSeconds) with traffic enabled on "
             "canary capacity of 1 instance(s).",
         ),
-        "All at once: 1 of 4 instances of endpoint config cfg-v2 take traffic, baking, 8m30s left",
+        "All at once: 1 of 4 instances of endpoint config cfg-v2 take traffic, baking, 9 min left",
         id="bake-length-from-sagemakers-message-without-the-config",
     ),
     pytest.param(
@@ -354,7 +355,7 @@ def test_progress_names_the_strategy_and_shows_in_the_reconciling_condition() ->
     assert plan.verdict.message == (
         "Endpoint ml-prod-fraud-detector is Updating to endpoint config cfg-v2 (blue/green, "
         "canary of 25%, watching alarm fraud-5xx). Canary: 1 of 4 instances of "
-        "endpoint config cfg-v2 take traffic, baking, 3m30s left"
+        "endpoint config cfg-v2 take traffic, baking, 4 min left"
     )
     assert plan.actions == ()
 
@@ -373,6 +374,22 @@ def test_rolling_back_is_in_progress_and_changes_nothing() -> None:
 )
 def test_durations(seconds: float, words: str) -> None:
     assert duration(seconds) == words
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (-1, "ending"),
+        (0, "ending"),
+        (0.5, "under a minute left"),
+        (59.9, "under a minute left"),
+        (60, "1 min left"),
+        (61, "2 min left"),
+        (210, "4 min left"),
+    ],
+)
+def test_bake_time_left_changes_once_a_minute(seconds: float, words: str) -> None:
+    assert time_left(seconds) == words
 
 
 # ---------------------------------------------------------------------------- failure

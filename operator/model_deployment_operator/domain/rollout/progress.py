@@ -48,6 +48,16 @@ def duration(seconds: float) -> str:
     return f"{secs}s"
 
 
+def time_left(seconds: float) -> str:
+    """What is left of a bake, in whole minutes: the Reconciling message changes once a
+    minute rather than at every look, so a long bake costs few status writes."""
+    if seconds <= 0:
+        return "ending"
+    if seconds < 60:
+        return "under a minute left"
+    return f"{math.ceil(seconds / 60)} min left"
+
+
 @dataclass(frozen=True)
 class RolloutStep:
     """Where the deployment in progress stands, in facts that do not change from one look to
@@ -144,8 +154,8 @@ def _step_words(step: RolloutStep, phase: VariantPhase, now: datetime | None) ->
     if phase.status == VariantPhaseStatus.BAKING:
         left = None
         if step.bake_ends_at is not None and now is not None:
-            left = duration((step.bake_ends_at - now).total_seconds())
-        return f"{step.step}: {taking}, baking" + (f", {left} left" if left else "")
+            left = time_left((step.bake_ends_at - now).total_seconds())
+        return f"{step.step}: {taking}, baking" + (f", {left}" if left else "")
     return f"{step.step}: {taking}; {phase.message or phase.status}"
 
 
