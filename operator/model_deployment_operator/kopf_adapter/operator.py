@@ -8,6 +8,7 @@ from typing import Any
 
 import kopf
 
+from model_deployment_operator import metrics
 from model_deployment_operator.domain.api_group import GROUP, VERSION
 from model_deployment_operator.kopf_adapter.handlers import (
     ENDPOINT_PLURAL,
@@ -21,6 +22,7 @@ from model_deployment_operator.kopf_adapter.handlers import (
     reconcile_endpoint_tick,
     reconcile_tick,
 )
+from model_deployment_operator.kopf_adapter.leadership import run_while_leading
 from model_deployment_operator.settings import LogFormat
 
 log = logging.getLogger(__name__)
@@ -133,11 +135,21 @@ def run(context: OperatorContext) -> None:
         "Starting model-deployment-operator",
         extra={"namespaces": namespaces or "all", "tick_seconds": settings.tick_seconds},
     )
-    kopf.run(
-        registry=registry,
-        standalone=True,
-        clusterwide=not namespaces,
-        namespaces=namespaces,
-        liveness_endpoint=f"http://{settings.health_bind}/healthz",
-        memo=kopf.Memo(context=context),
-    )
+
+    def run_kopf() -> None:
+        kopf.run(
+            registry=registry,
+            # Standalone even with several replicas: the Lease, not kopf's peering, decides
+            # which one runs kopf at all.
+            standalone=True,
+            clusterwide=not namespaces,
+            namespaces=namespaces,
+            liveness_endpoint=f"http://{settings.health_bind}/healthz",
+            memo=kopf.Memo(context=context),
+        )
+
+    if context.leadership is None:
+        metrics.LEADER.set(1)
+        run_kopf()
+    else:
+        run_while_leading(context.leadership, settings.health_bind, run_kopf)
