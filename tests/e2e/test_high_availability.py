@@ -26,7 +26,7 @@ import yaml
 from devcluster import Cluster, Kubectl, KubectlError
 from devstack.emulator import EmulatorProcess
 from devstack.install import OPERATOR_NAMESPACE
-from devstack.operator_process import OperatorProcess
+from devstack.operator_process import OperatorProcess, free_port
 from support.e2e_stack import Stack, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -139,7 +139,12 @@ class Replicas:
             aws_endpoint_url=self.emulator_process.url,
             log_file=self.tmp_path / f"operator-{name}.log",
             namespaces=[self.stack.namespace],
-            settings={**FAST_TICKS, **self.lease.settings, "leader_election_identity": name},
+            settings={
+                **FAST_TICKS,
+                **self.lease.settings,
+                "leader_election_identity": name,
+                "metrics_bind": f"127.0.0.1:{free_port()}",
+            },
             aws_access_key_id=f"replica-{name}",
         )
         self.started.append(replica)
@@ -200,6 +205,14 @@ def _probe(replica: OperatorProcess) -> dict[str, Any]:
     with urllib.request.urlopen(url, timeout=2) as response:
         answer: dict[str, Any] = json.loads(response.read())
     return answer
+
+
+def _leader_gauge(replica: OperatorProcess) -> float:
+    url = f"http://{replica.settings['metrics_bind']}/metrics"
+    with urllib.request.urlopen(url, timeout=2) as response:
+        text = response.read().decode()
+    (line,) = [line for line in text.splitlines() if line.startswith("mdo_leader ")]
+    return float(line.split()[1])
 
 
 def test_standby_takes_over_a_sigkilled_leader_mid_deployment(replicas: Replicas) -> None:
@@ -272,6 +285,8 @@ def test_a_leader_stopped_cleanly_hands_over_at_once(replicas: Replicas) -> None
     stack.apply("fraud")
     stack.wait_serving("fraud", version=1, timeout=60)
 
+    standby = replicas.started[1]
+    assert (_leader_gauge(leader), _leader_gauge(standby)) == (1.0, 0.0)
     leader.stop()
     handover = replicas.wait_holder("b", timeout=10)
     print(f"\nHandover after SIGTERM: {handover:.1f}s after the leader exited")
@@ -280,3 +295,26 @@ def test_a_leader_stopped_cleanly_hands_over_at_once(replicas: Replicas) -> None
     stack.registry.register("fraud-detector", approval="Approved")
     stack.wait_serving("fraud", version=2, timeout=60)
     assert stack.emulator.call_count("CreateEndpoint") == 1
+    assert _leader_gauge(standby) == 1.0
+    assert "Released Lease" in leader.logs()
+
+
+def test_a_leader_whose_lease_is_taken_exits_at_once(replicas: Replicas) -> None:
+    """Another holder in the Lease (here written by an admin; in life, a standby that
+    judged the lease expired while this leader was cut off): the leader stops acting at
+    its next renewal by ending the process, and does not release what is no longer its."""
+    leader = replicas.start("a")
+    replicas.wait_holder("a", timeout=10)
+    replicas.kubectl(
+        "patch", "lease", replicas.lease.name, "-n", OPERATOR_NAMESPACE, "--type=merge",
+        "-p", '{"spec":{"holderIdentity":"intruder"}}',
+    )  # fmt: skip
+    retry_period = float(replicas.lease.settings["lease_retry_period_seconds"])
+    wait_for(
+        lambda: not leader.healthy(),
+        timeout=retry_period * 2 + 2,
+        what="the leader to exit",
+    )
+    assert "Lost the leadership (Lease" in leader.logs()
+    assert "held by intruder" in leader.logs()
+    assert replicas.holder() == "intruder"
