@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +46,8 @@ class OperatorContext:
     events: RegistryEventSource | None = None
     # Set when several replicas elect a leader: kopf runs only while this one leads.
     leadership: Leadership | None = None
+    # kopf's threads for the (synchronous) handlers, known once kopf is configured.
+    handler_executor: Executor | None = None
     stop: threading.Event = field(default_factory=threading.Event)
 
 
