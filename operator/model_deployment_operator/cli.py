@@ -17,7 +17,7 @@ from model_deployment_operator.domain.errors import SageMakerCallError
 from model_deployment_operator.domain.naming import DeploymentRef
 from model_deployment_operator.domain.spec import DeletionPolicy, InvalidSpecError
 from model_deployment_operator.domain.tenancy import UnmappedNamespaces
-from model_deployment_operator.ports import ClusterDirectory
+from model_deployment_operator.ports import ClusterDirectory, Leadership
 from model_deployment_operator.reconcile import Reconciler, ReconcilerSettings
 from model_deployment_operator.sagemaker.client import sdk_default_region
 from model_deployment_operator.sagemaker.gateway import RegionalGateways
@@ -74,6 +74,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--health-bind", help="host:port of /healthz (default 127.0.0.1:8080).")
     run.add_argument("--metrics-bind", help="host:port for Prometheus metrics (default off).")
+    run.add_argument(
+        "--leader-election",
+        action="store_true",
+        default=None,
+        help="One of several replicas: reconcile only while holding the leader Lease "
+        "(MDO_LEADER_ELECTION).",
+    )
     run.add_argument("--log-format", choices=[f.value for f in LogFormat])
     run.add_argument("-v", "--verbose", action="store_true", default=None)
 
@@ -170,10 +177,39 @@ def command_run(args: argparse.Namespace) -> int:
     if settings.registry_events_queue_url:
         region = settings.default_region or sdk_default_region() or "us-east-1"
         events = RegistryEventQueue(settings.registry_events_queue_url, region)
+    leadership = leader_lease_of(settings) if settings.leader_election else None
     if settings.metrics_bind:
         start_metrics_server(settings.metrics_bind)
-    run(OperatorContext(settings=settings, reconciler=reconciler, events=events))
+    run(
+        OperatorContext(
+            settings=settings, reconciler=reconciler, events=events, leadership=leadership
+        )
+    )
     return 0
+
+
+def leader_lease_of(settings: OperatorSettings) -> Leadership:
+    from model_deployment_operator.kube.directory import api_client  # noqa: PLC0415
+    from model_deployment_operator.kube.leader_lease import (  # noqa: PLC0415
+        LeaseElector,
+        new_identity,
+        own_namespace,
+    )
+
+    namespace = settings.leader_election_namespace or own_namespace()
+    if not namespace:
+        msg = (
+            "Leader election needs the Lease's namespace: set MDO_LEADER_ELECTION_NAMESPACE "
+            "(in a pod it defaults to the pod's own namespace)"
+        )
+        raise SystemExit(msg)
+    return LeaseElector(
+        api_client,
+        namespace=namespace,
+        name=settings.leader_election_lease_name,
+        identity=settings.leader_election_identity or new_identity(),
+        timings=settings.lease_timings(),
+    )
 
 
 def command_plan(args: argparse.Namespace) -> int:

@@ -33,3 +33,8 @@ MANAGED_RESOURCES = Gauge(
     "mdo_managed_modeldeployments",
     "ModelDeployments this operator process currently reconciles.",
 )
+LEADER = Gauge(
+    "mdo_leader",
+    "1 while this replica holds the leader Lease and reconciles, 0 while it stands by. "
+    "Always 1 without leader election.",
+)

@@ -3,7 +3,8 @@ reconciler depends only on this shape."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -145,3 +146,31 @@ class RegistryEventSource(Protocol):
     def receive(self, wait_seconds: int) -> list[Any]: ...
 
     def delete(self, messages: list[Any]) -> None: ...
+
+
+class Leadership(Protocol):
+    """One replica's candidacy for the operator's leader Lease (kube.leader_lease)."""
+
+    @property
+    def identity(self) -> str: ...
+
+    @property
+    def lease(self) -> str:
+        """namespace/name of the Lease."""
+        ...
+
+    def holder(self) -> str | None:
+        """Who held the Lease at the last read."""
+        ...
+
+    def wait_until_leader(self, stop: threading.Event) -> bool:
+        """Block until this replica holds the Lease (True) or `stop` is set (False)."""
+        ...
+
+    def keep_leading(self, on_lost: Callable[[str], None], stop: threading.Event) -> None:
+        """Renew until `stop`; call `on_lost(why)` when the leadership is gone."""
+        ...
+
+    def release(self) -> None:
+        """Give the Lease up on a clean shutdown, so a standby takes it at once."""
+        ...

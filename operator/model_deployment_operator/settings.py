@@ -9,9 +9,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from model_deployment_operator.domain.leader_election import LeaseTimings
 from model_deployment_operator.domain.spec import DeletionPolicy
 from model_deployment_operator.domain.spec.promotion import ENVIRONMENT_PATTERN
 from model_deployment_operator.domain.tenancy import (
@@ -105,6 +106,28 @@ class OperatorSettings(BaseSettings):
     )
     log_format: LogFormat = LogFormat.TEXT
     verbose: bool = False
+    leader_election: bool = Field(
+        default=False,
+        description="Run as one of several replicas: only the holder of the leader Lease "
+        "reconciles, the others stand by (docs/high-availability.md).",
+    )
+    leader_election_namespace: str | None = Field(
+        default=None,
+        description="Namespace of the leader Lease; unset: the pod's own namespace.",
+    )
+    leader_election_lease_name: str = Field(
+        default="model-deployment-operator",
+        pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$",
+        max_length=253,
+    )
+    leader_election_identity: str | None = Field(
+        default=None,
+        description="This replica's name in the Lease; unset: the pod name plus a random part.",
+    )
+    # The defaults replace a SIGKILLed leader within 15 s (domain/leader_election.py).
+    lease_duration_seconds: int = Field(default=8, ge=2, le=300)
+    lease_renew_deadline_seconds: float = Field(default=6.0, gt=0)
+    lease_retry_period_seconds: float = Field(default=2.0, gt=0)
 
     @field_validator("namespaces", "tenant_roles_allowed", mode="before")
     @classmethod
@@ -112,6 +135,20 @@ class OperatorSettings(BaseSettings):
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    @model_validator(mode="after")
+    def _lease_timings_are_safe(self) -> OperatorSettings:
+        problems = self.lease_timings().problems()
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def lease_timings(self) -> LeaseTimings:
+        return LeaseTimings(
+            lease_duration=float(self.lease_duration_seconds),
+            renew_deadline=self.lease_renew_deadline_seconds,
+            retry_period=self.lease_retry_period_seconds,
+        )
 
     def tenancy(self) -> TenancyPolicy:
         return TenancyPolicy(

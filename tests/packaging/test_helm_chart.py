@@ -115,8 +115,9 @@ def into_namespace(documents: Documents, namespace: str) -> Documents:
         ("--set", "watchNamespaces={ml-prod,ml-staging}"),
         ("--set", "metrics.enabled=true,metrics.serviceMonitor.enabled=true"),
         ("--set", "aws.region=eu-west-1,operator.defaultDeletionPolicy=Retain,replicaCount=0"),
+        ("--set", "replicaCount=2"),
     ],
-    ids=["defaults", "namespaced", "metrics", "retain-paused"],
+    ids=["defaults", "namespaced", "metrics", "retain-paused", "two-replicas"],
 )
 def test_helm_lint_strict(helm: Helm, options: tuple[str, ...]) -> None:
     result = helm("lint", "--strict", str(CHART), *options)
@@ -126,7 +127,11 @@ def test_helm_lint_strict(helm: Helm, options: tuple[str, ...]) -> None:
 @pytest.mark.parametrize(
     ("setting", "message"),
     [
-        ("replicaCount=2", "at '/replicaCount': maximum: got 2, want 1"),
+        ("replicaCount=-1", "at '/replicaCount': minimum: got -1, want 0"),
+        (
+            "leaderElection.renewDeadlineSeconds=8",
+            "leaderElection needs leaseDurationSeconds > renewDeadlineSeconds > retryPeriodSeconds",
+        ),
         ("unknownKey=1", "additional properties 'unknownKey' not allowed"),
         ("operator.defaultDeletionPolicy=Keep", "value must be one of 'Delete', 'Retain'"),
         ("securityContext.runAsUser=0", "at '/securityContext/runAsUser': minimum"),
@@ -239,6 +244,89 @@ def test_watch_namespaces_gets_a_role_per_namespace_and_no_cluster_access(helm: 
     assert env_of(one(rendered, "Deployment"))["MDO_NAMESPACES"] == "ml-prod,ml-staging"
 
 
+# ----------------------------------------------------------------------------- high availability
+
+LEASE_RULES = [
+    {
+        "apiGroups": ["coordination.k8s.io"],
+        "resources": ["leases"],
+        "resourceNames": [RELEASE],
+        "verbs": ["get", "update"],
+    },
+    {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["create"]},
+]
+
+
+def test_one_replica_runs_without_leader_election(helm: Helm) -> None:
+    rendered = render(helm)
+    assert find(rendered, "PodDisruptionBudget") == find(rendered, "Role") == []
+    assert not [name for name in env_of(one(rendered, "Deployment")) if "LEASE" in name]
+    assert "MDO_LEADER_ELECTION" not in env_of(one(rendered, "Deployment"))
+
+
+def test_two_replicas_elect_a_leader_on_one_lease(helm: Helm) -> None:
+    rendered = render(helm, "--set", "replicaCount=2")
+    deployment = one(rendered, "Deployment")
+    assert deployment["spec"]["replicas"] == 2
+    # Safe with a leader: new pods start as standbys; the old leader releases the Lease.
+    assert deployment["spec"]["strategy"] == {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0},
+    }
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    env = {item["name"]: item for item in container["env"]}
+    assert env["MDO_LEADER_ELECTION"]["value"] == "true"
+    assert env["MDO_LEADER_ELECTION_LEASE_NAME"]["value"] == RELEASE
+    assert env["MDO_LEADER_ELECTION_NAMESPACE"]["valueFrom"] == {
+        "fieldRef": {"fieldPath": "metadata.namespace"}
+    }
+    assert {name: env[name]["value"] for name in env if name.startswith("MDO_LEASE_")} == {
+        "MDO_LEASE_DURATION_SECONDS": "8",
+        "MDO_LEASE_RENEW_DEADLINE_SECONDS": "6",
+        "MDO_LEASE_RETRY_PERIOD_SECONDS": "2",
+    }
+    budget = one(rendered, "PodDisruptionBudget")
+    assert budget["metadata"]["namespace"] == OPERATOR_NAMESPACE
+    assert budget["spec"] == {
+        "minAvailable": 1,
+        "selector": {"matchLabels": deployment["spec"]["selector"]["matchLabels"]},
+    }
+    role = one(rendered, "Role", f"{RELEASE}-leader-election")
+    assert role["metadata"]["namespace"] == OPERATOR_NAMESPACE
+    assert role["rules"] == LEASE_RULES
+    binding = one(rendered, "RoleBinding", f"{RELEASE}-leader-election")
+    assert binding["roleRef"]["name"] == role["metadata"]["name"]
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": RELEASE, "namespace": OPERATOR_NAMESPACE}
+    ]
+    # Nothing else changes: the operator's own rules are those of a single replica.
+    assert one(rendered, "ClusterRole", RELEASE)["rules"] == OPERATOR_RULES
+
+
+def test_leader_election_with_one_replica_has_no_disruption_budget(helm: Helm) -> None:
+    """A budget of one pod would only block node drains."""
+    rendered = render(helm, "--set", "leaderElection.enabled=true,watchNamespaces={ml-prod}")
+    assert find(rendered, "PodDisruptionBudget") == []
+    assert one(rendered, "Role", f"{RELEASE}-leader-election")["rules"] == LEASE_RULES
+    assert env_of(one(rendered, "Deployment"))["MDO_LEADER_ELECTION"] == "true"
+
+
+def test_lease_timings_reach_the_operator(helm: Helm) -> None:
+    rendered = render(
+        helm,
+        "--set",
+        "replicaCount=3,leaderElection.leaseDurationSeconds=15,"
+        "leaderElection.renewDeadlineSeconds=10",
+        # --set reads 2.5 as a string; the schema wants a number.
+        "--set-json",
+        "leaderElection.retryPeriodSeconds=2.5",
+    )
+    env = env_of(one(rendered, "Deployment"))
+    assert env["MDO_LEASE_DURATION_SECONDS"] == "15"
+    assert env["MDO_LEASE_RENEW_DEADLINE_SECONDS"] == "10"
+    assert env["MDO_LEASE_RETRY_PERIOD_SECONDS"] == "2.5"
+
+
 # ----------------------------------------------------------------------------- the pod
 
 
@@ -320,7 +408,7 @@ def test_kustomize_manifests_equal_the_chart_defaults(helm: Helm, kubectl: Kubec
 # ----------------------------------------------------------------------------- API server
 
 
-@pytest.mark.parametrize("variant", ["defaults", "namespaced", "metrics"])
+@pytest.mark.parametrize("variant", ["defaults", "namespaced", "metrics", "two-replicas"])
 def test_rendered_chart_passes_server_side_validation(
     helm: Helm, kubectl: Kubectl, crd_installed: str, namespace: str, variant: str
 ) -> None:
@@ -328,6 +416,7 @@ def test_rendered_chart_passes_server_side_validation(
         "defaults": (),
         "namespaced": ("--set", f"watchNamespaces={{{namespace}}}"),
         "metrics": ("--set", "metrics.enabled=true"),
+        "two-replicas": ("--set", "replicaCount=2"),
     }[variant]
     release = f"mdo-{secrets.token_hex(3)}"
     documents = render(helm, *options, release=release, namespace=namespace)
@@ -360,6 +449,26 @@ def test_helm_install_dry_run_prints_notes(helm: Helm, crd_installed: str, names
     assert "Deletion policy:  Delete" in notes
     assert "rollout status deployment/" in notes
     assert "kubectl apply --server-side -f helm/model-deployment-operator/crds/" in notes
+    assert "Replicas:         1\n" in notes
+
+
+def test_helm_install_dry_run_names_the_lease(
+    helm: Helm, crd_installed: str, namespace: str
+) -> None:
+    release = f"mdo-{secrets.token_hex(3)}"
+    result = helm(
+        "install",
+        release,
+        str(CHART),
+        "--namespace",
+        namespace,
+        "--dry-run=server",
+        "--set",
+        f"replicaCount=2,watchNamespaces={{{namespace}}}",
+    )
+    notes = result.stdout.split("NOTES:", 1)[1]
+    lease = f"{release}-model-deployment-operator"
+    assert f"Replicas:         2, one leader elected on Lease {namespace}/{lease}" in notes
 
 
 @pytest.fixture

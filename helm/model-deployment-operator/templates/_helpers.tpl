@@ -91,3 +91,17 @@ gets a ClusterRole limited to its namespaces by name.
   resources: [namespaces]
   verbs: [get]
 {{- end }}
+
+{{/*
+"true" when replicas elect a leader: always with more than one replica, or when asked.
+*/}}
+{{- define "mdo.leaderElection" -}}
+{{- if or (gt (int .Values.replicaCount) 1) .Values.leaderElection.enabled }}true{{ end }}
+{{- end }}
+
+{{/*
+The leader Lease, in the release namespace; the Role below grants access to it alone.
+*/}}
+{{- define "mdo.leaseName" -}}
+{{- include "mdo.fullname" . }}
+{{- end }}

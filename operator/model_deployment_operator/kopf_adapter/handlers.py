@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +25,7 @@ from model_deployment_operator.domain.naming import DeploymentRef
 from model_deployment_operator.domain.registry_events import group_from_event
 from model_deployment_operator.kopf_adapter.scheduling import Schedule
 from model_deployment_operator.kopf_adapter.status_writer import write_status
-from model_deployment_operator.ports import RegistryEventSource
+from model_deployment_operator.ports import Leadership, RegistryEventSource
 from model_deployment_operator.reconcile import Reconciler
 from model_deployment_operator.settings import OperatorSettings
 
@@ -43,6 +44,10 @@ class OperatorContext:
     reconciler: Reconciler
     schedule: Schedule = field(default_factory=Schedule)
     events: RegistryEventSource | None = None
+    # Set when several replicas elect a leader: kopf runs only while this one leads.
+    leadership: Leadership | None = None
+    # kopf's threads for the (synchronous) handlers, known once kopf is configured.
+    handler_executor: Executor | None = None
     stop: threading.Event = field(default_factory=threading.Event)
 
 
@@ -161,7 +166,11 @@ def health_probe(*, memo: Any, **_: Any) -> dict[str, Any]:
     if managed and quiet_for is not None and quiet_for > limit:
         message = f"No reconcile tick for {quiet_for:.0f}s while managing {managed} resources"
         raise RuntimeError(message)
-    return {"managed": managed, "secondsSinceLastTick": quiet_for}
+    result: dict[str, Any] = {"managed": managed, "secondsSinceLastTick": quiet_for}
+    if context.leadership is not None:
+        # kopf (and so this probe) runs only on the leader.
+        result.update(leader=True, identity=context.leadership.identity)
+    return result
 
 
 def listen_for_registry_events(context: OperatorContext) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import kopf
 
+from model_deployment_operator import metrics
 from model_deployment_operator.domain.api_group import GROUP, VERSION
 from model_deployment_operator.kopf_adapter.handlers import (
     ENDPOINT_PLURAL,
@@ -21,6 +22,7 @@ from model_deployment_operator.kopf_adapter.handlers import (
     reconcile_endpoint_tick,
     reconcile_tick,
 )
+from model_deployment_operator.kopf_adapter.leadership import run_while_leading
 from model_deployment_operator.settings import LogFormat
 
 log = logging.getLogger(__name__)
@@ -103,6 +105,7 @@ def configure_kopf(kopf_settings: kopf.OperatorSettings, context: OperatorContex
     kopf_settings.posting.reporting_component = "model-deployment-operator"
     kopf_settings.posting.level = logging.INFO
     kopf_settings.execution.max_workers = ours.workers
+    context.handler_executor = kopf_settings.execution.executor
     # The operator watches the two kinds it knows; no CRD or namespace discovery needed,
     # which keeps its RBAC to its own kinds, namespaces' annotations and Events.
     kopf_settings.scanning.disabled = True
@@ -133,11 +136,27 @@ def run(context: OperatorContext) -> None:
         "Starting model-deployment-operator",
         extra={"namespaces": namespaces or "all", "tick_seconds": settings.tick_seconds},
     )
-    kopf.run(
-        registry=registry,
-        standalone=True,
-        clusterwide=not namespaces,
-        namespaces=namespaces,
-        liveness_endpoint=f"http://{settings.health_bind}/healthz",
-        memo=kopf.Memo(context=context),
-    )
+
+    def run_kopf() -> None:
+        try:
+            kopf.run(
+                registry=registry,
+                # Standalone even with several replicas: the Lease, not kopf's peering,
+                # decides which one runs kopf at all.
+                standalone=True,
+                clusterwide=not namespaces,
+                namespaces=namespaces,
+                liveness_endpoint=f"http://{settings.health_bind}/healthz",
+                memo=kopf.Memo(context=context),
+            )
+        finally:
+            # kopf returns without waiting for handlers still running in its threads; a
+            # leader must not hand the Lease over while one may still call SageMaker.
+            if context.handler_executor is not None:
+                context.handler_executor.shutdown(wait=True, cancel_futures=True)
+
+    if context.leadership is None:
+        metrics.LEADER.set(1)
+        run_kopf()
+    else:
+        run_while_leading(context.leadership, settings.health_bind, run_kopf)

@@ -85,7 +85,9 @@ def test_every_default_value_is_described_by_the_schema() -> None:
 @pytest.mark.parametrize(
     ("path", "value", "message"),
     [
-        ("replicaCount", 2, "maximum"),
+        ("leaderElection.leaseDurationSeconds", 1, "minimum"),
+        ("leaderElection.retryPeriodSeconds", 0, "less than or equal to the minimum"),
+        ("leaderElection.enabled", "yes", "not of type"),
         ("replicaCount", -1, "minimum"),
         ("replicaCount", "1", "not of type"),
         ("unknownKey", True, "Additional properties"),
@@ -127,6 +129,8 @@ def test_bad_values_are_rejected(path: str, value: Any, message: str) -> None:
     ("path", "value"),
     [
         ("replicaCount", 0),
+        ("replicaCount", 2),
+        ("leaderElection.enabled", True),
         ("watchNamespaces", ["ml-prod", "ml-staging"]),
         ("aws.region", "eu-central-1"),
         ("aws.region", "us-gov-west-1"),
