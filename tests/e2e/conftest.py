@@ -20,6 +20,7 @@ from devstack.operator_process import OperatorProcess
 from devstack.registry import ModelRegistry
 from support.cluster_fixtures import KubeconfigFactory
 from support.e2e_stack import GROUP, Stack, clients
+from support.environments import another_environment
 
 # Short but realistic ordering: an endpoint takes longer to create than a tick.
 EMULATOR_ARGUMENTS = (
@@ -108,6 +109,28 @@ def stack(
         report = getattr(request.node, "report_call", None)
         if report is not None and report.failed:
             print(f"\n--- operator log ({running.log_file}) ---\n{running.logs()[-6000:]}")
+
+
+@pytest.fixture
+def production(
+    stack: Stack,
+    kubectl: Kubectl,
+    operator_kubeconfig: Path,
+    emulator_process: EmulatorProcess,
+    tmp_path: Path,
+) -> Iterator[Stack]:
+    """The production environment beside the test's (mark the test
+    `operator_settings(environment="staging")` to make that one staging): its own namespace
+    and operator process, the same emulator."""
+    with another_environment(
+        stack,
+        environment="production",
+        kubectl=kubectl,
+        operator_kubeconfig=operator_kubeconfig,
+        aws_endpoint_url=emulator_process.url,
+        log_file=tmp_path / "production-operator.log",
+    ) as environment:
+        yield environment
 
 
 def _release_leftovers(kubectl: Kubectl, namespace: str) -> None:
