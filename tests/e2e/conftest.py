@@ -19,7 +19,7 @@ from devstack.install import OPERATOR_NAMESPACE, OPERATOR_SERVICE_ACCOUNT, insta
 from devstack.operator_process import OperatorProcess
 from devstack.registry import ModelRegistry
 from support.cluster_fixtures import KubeconfigFactory
-from support.e2e_stack import GROUP, Stack, clients
+from support.e2e_stack import GROUP, Stack, clients, release_leftovers
 from support.environments import another_environment
 
 # Short but realistic ordering: an endpoint takes longer to create than a tick.
@@ -102,10 +102,10 @@ def stack(
     try:
         yield stack
     finally:
-        _release_leftovers(kubectl, namespace)
         # A test may have replaced the operator (to restart it with other settings).
         running = stack.operator
         running.stop()
+        release_leftovers(kubectl, namespace)
         report = getattr(request.node, "report_call", None)
         if report is not None and report.failed:
             print(f"\n--- operator log ({running.log_file}) ---\n{running.logs()[-6000:]}")
@@ -131,18 +131,3 @@ def production(
         log_file=tmp_path / "production-operator.log",
     ) as environment:
         yield environment
-
-
-def _release_leftovers(kubectl: Kubectl, namespace: str) -> None:
-    """Remove finalizers left on resources a test did not delete, so the namespace can go."""
-    names = kubectl("get", "mdep,mep", "-n", namespace, "-o", "name").split()
-    for name in names:
-        kubectl(
-            "patch",
-            name,
-            "-n",
-            namespace,
-            "--type=merge",
-            "-p",
-            '{"metadata":{"finalizers":null}}',
-        )

@@ -15,7 +15,7 @@ from devcluster import Kubectl
 from devstack.operator_process import OperatorProcess
 from devstack.registry import PackageRef
 from support.cluster_fixtures import NAMESPACE_LABEL
-from support.e2e_stack import Stack
+from support.e2e_stack import Stack, release_leftovers
 
 
 @contextmanager
@@ -44,18 +44,8 @@ def another_environment(
     try:
         yield replace(stack, namespace=namespace, operator=operator)
     finally:
-        names = kubectl("get", "mdep", "-n", namespace, "-o", "name").split()
-        for name in names:
-            kubectl(
-                "patch",
-                name,
-                "-n",
-                namespace,
-                "--type=merge",
-                "-p",
-                '{"metadata":{"finalizers":null}}',
-            )
         operator.stop()
+        release_leftovers(kubectl, namespace)
         print(f"\n--- {environment} operator log ---\n{operator.logs()[-6000:]}")
         kubectl("delete", "namespace", namespace, "--wait=false", "--ignore-not-found")
 
