@@ -19,7 +19,8 @@ from devstack.install import OPERATOR_NAMESPACE, OPERATOR_SERVICE_ACCOUNT, insta
 from devstack.operator_process import OperatorProcess
 from devstack.registry import ModelRegistry
 from support.cluster_fixtures import KubeconfigFactory
-from support.e2e_stack import GROUP, Stack, clients
+from support.e2e_stack import GROUP, Stack, clients, release_leftovers
+from support.environments import another_environment
 
 # Short but realistic ordering: an endpoint takes longer to create than a tick.
 EMULATOR_ARGUMENTS = (
@@ -101,25 +102,32 @@ def stack(
     try:
         yield stack
     finally:
-        _release_leftovers(kubectl, namespace)
         # A test may have replaced the operator (to restart it with other settings).
         running = stack.operator
         running.stop()
+        release_leftovers(kubectl, namespace)
         report = getattr(request.node, "report_call", None)
         if report is not None and report.failed:
             print(f"\n--- operator log ({running.log_file}) ---\n{running.logs()[-6000:]}")
 
 
-def _release_leftovers(kubectl: Kubectl, namespace: str) -> None:
-    """Remove finalizers left on resources a test did not delete, so the namespace can go."""
-    names = kubectl("get", "mdep,mep", "-n", namespace, "-o", "name").split()
-    for name in names:
-        kubectl(
-            "patch",
-            name,
-            "-n",
-            namespace,
-            "--type=merge",
-            "-p",
-            '{"metadata":{"finalizers":null}}',
-        )
+@pytest.fixture
+def production(
+    stack: Stack,
+    kubectl: Kubectl,
+    operator_kubeconfig: Path,
+    emulator_process: EmulatorProcess,
+    tmp_path: Path,
+) -> Iterator[Stack]:
+    """The production environment beside the test's (mark the test
+    `operator_settings(environment="staging")` to make that one staging): its own namespace
+    and operator process, the same emulator."""
+    with another_environment(
+        stack,
+        environment="production",
+        kubectl=kubectl,
+        operator_kubeconfig=operator_kubeconfig,
+        aws_endpoint_url=emulator_process.url,
+        log_file=tmp_path / "production-operator.log",
+    ) as environment:
+        yield environment

@@ -16,21 +16,17 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from devcluster import Kubectl
 from devstack.emulator import EmulatorProcess
-from devstack.operator_process import FAKE_AWS_ENVIRONMENT, OperatorProcess
+from devstack.operator_process import FAKE_AWS_ENVIRONMENT
 from devstack.registry import PackageRef
 from model_deployment_operator.domain.promotion.records import parse_served
-from support.cluster_fixtures import NAMESPACE_LABEL
 from support.e2e_stack import GROUP, Stack, wait_for
+from support.environments import metadata, rfc3339
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -43,45 +39,6 @@ REQUIREMENTS = {
 }
 
 
-@pytest.fixture
-def production(
-    stack: Stack,
-    kubectl: Kubectl,
-    operator_kubeconfig: Path,
-    emulator_process: EmulatorProcess,
-    tmp_path: Path,
-) -> Iterator[Stack]:
-    """The production environment: its own namespace and its own operator process."""
-    namespace = f"{stack.namespace[:50]}-prod"
-    kubectl("create", "namespace", namespace)
-    kubectl("label", "namespace", namespace, f"{NAMESPACE_LABEL}=pytest")
-    operator = OperatorProcess(
-        kubeconfig=operator_kubeconfig,
-        aws_endpoint_url=emulator_process.url,
-        log_file=tmp_path / "production-operator.log",
-        namespaces=[namespace],
-        settings={**stack.operator.settings, "environment": "production"},
-    )
-    operator.start()
-    try:
-        yield replace(stack, namespace=namespace, operator=operator)
-    finally:
-        names = kubectl("get", "mdep", "-n", namespace, "-o", "name").split()
-        for name in names:
-            kubectl(
-                "patch",
-                name,
-                "-n",
-                namespace,
-                "--type=merge",
-                "-p",
-                '{"metadata":{"finalizers":null}}',
-            )
-        operator.stop()
-        print(f"\n--- production operator log ---\n{operator.logs()[-6000:]}")
-        kubectl("delete", "namespace", namespace, "--wait=false", "--ignore-not-found")
-
-
 def register(stack: Stack, auc: str) -> PackageRef:
     """A version with the metric the training pipeline registers, then approved (as the
     pipeline and the approver do it: metadata first)."""
@@ -91,15 +48,6 @@ def register(stack: Stack, auc: str) -> PackageRef:
     )
     stack.registry.approve(package)
     return package
-
-
-def metadata(stack: Stack, package: PackageRef) -> dict[str, str]:
-    described = stack.sagemaker.describe_model_package(ModelPackageName=package.arn)
-    return dict(described.get("CustomerMetadataProperties") or {})
-
-
-def rfc3339(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def history_command(stack: Stack, emulator_process: EmulatorProcess, *args: str) -> Any:

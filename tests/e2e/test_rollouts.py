@@ -12,25 +12,15 @@ from typing import Any
 
 import pytest
 
+from support.canary_rollouts import (
+    ALARM,
+    canary,
+    reconciling_message,
+    trip_the_alarm_during_the_canary,
+)
 from support.e2e_stack import GROUP, Stack, wait_for
 
 pytestmark = pytest.mark.e2e
-
-ALARM = "fraud-5xx"
-
-
-def canary(wait_seconds: int, **extra: Any) -> dict[str, Any]:
-    """A canary of one instance of two, baked `wait_seconds`, rolled back by ALARM."""
-    return {
-        "strategy": "BlueGreen",
-        "blueGreen": {
-            "trafficShifting": "Canary",
-            "stepSize": {"type": "INSTANCE_COUNT", "value": 1},
-            "waitIntervalSeconds": wait_seconds,
-        },
-        "alarms": [ALARM],
-        **extra,
-    }
 
 
 def serving_v1_then_v2(stack: Stack, rollout: dict[str, Any]) -> None:
@@ -38,40 +28,6 @@ def serving_v1_then_v2(stack: Stack, rollout: dict[str, Any]) -> None:
     stack.apply("fraud", endpoint={"initialInstanceCount": 2}, rollout=rollout)
     stack.wait_serving("fraud", version=1)
     stack.registry.register(GROUP, approval="Approved")
-
-
-def put_alarm(stack: Stack) -> None:
-    stack.cloudwatch.put_metric_alarm(
-        AlarmName=ALARM,
-        Namespace="AWS/SageMaker",
-        MetricName="Invocation5XXErrors",
-        Dimensions=[
-            {"Name": "EndpointName", "Value": stack.endpoint_name("fraud")},
-            {"Name": "VariantName", "Value": "AllTraffic"},
-        ],
-        Statistic="Sum",
-        Period=60,
-        EvaluationPeriods=1,
-        Threshold=1,
-        ComparisonOperator="GreaterThanOrEqualToThreshold",
-    )
-
-
-def reconciling_message(stack: Stack, containing: str, timeout: float = 30) -> str:
-    def probe() -> str | None:
-        condition = stack.conditions("fraud").get("Reconciling") or {}
-        message = str(condition.get("message", ""))
-        return message if containing in message else None
-
-    return wait_for(probe, timeout=timeout, what=f"Reconciling message with {containing!r}")
-
-
-def trip_the_alarm_during_the_canary(stack: Stack) -> None:
-    put_alarm(stack)
-    reconciling_message(stack, "Canary: 1 of 2 instances")
-    stack.cloudwatch.set_alarm_state(
-        AlarmName=ALARM, StateValue="ALARM", StateReason="5XX errors on the canary"
-    )
 
 
 def test_a_canary_shows_in_the_status_while_it_bakes_then_completes(stack: Stack) -> None:
@@ -133,7 +89,11 @@ def test_reject_version_marks_the_rolled_back_version_rejected(stack: Stack) -> 
     # The latest approved version is the one still live: Ready again, nothing redeployed.
     stack.wait_serving("fraud", version=1)
     assert stack.emulator.call_count("UpdateEndpoint") == 1
-    # Rejected once (UpdateModelPackage also carries the promotion records, so count events).
+    # Rejected once; the other UpdateModelPackage calls are version 1's serving record.
+    updates = [
+        c["resource"] for c in stack.emulator.callers() if c["action"] == "UpdateModelPackage"
+    ]
+    assert updates.count(package["ModelPackageArn"]) == 1
     assert stack.events("fraud").count(("Warning", "VersionRejected")) == 1
     assert stack.history("fraud")[0]["outcome"] == "Failed"
 

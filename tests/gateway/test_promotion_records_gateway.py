@@ -173,7 +173,7 @@ def test_the_judge_reads_details_once_per_interval_and_stamps_the_approval(
     v1 = register(emulator, CustomerMetadataProperties={"auc": "0.95"})
     v2 = register(emulator, CustomerMetadataProperties={"auc": "0.80"})
     moments = iter([0.0, 1.0, 2.0, 3.0, 100.0, 101.0, 102.0, 103.0])
-    judge = PromotionJudge(60.0, lambda: next(moments), lambda: T0)
+    judge = PromotionJudge(60.0, lambda: next(moments))
     requirements = RequirementsSpec.model_validate(
         {
             "metricGates": [
@@ -184,7 +184,7 @@ def test_the_judge_reads_details_once_per_interval_and_stamps_the_approval(
     page, _ = gateway.list_package_versions(GROUP, None, 25)
     describes = emulator.control.call_count("sagemaker.DescribeModelPackage")
     selection = judge.select(
-        gateway, REGION, requirements, group_name=GROUP, versions=page, live_version=None
+        gateway, REGION, requirements, group_name=GROUP, versions=page, live_version=None, now=T0
     )
     assert selection.package.arn == v1  # type: ignore[union-attr]
     ((skipped),) = selection.skipped
@@ -195,5 +195,7 @@ def test_the_judge_reads_details_once_per_interval_and_stamps_the_approval(
 
     # Within the interval, judging again reads nothing.
     describes = emulator.control.call_count("sagemaker.DescribeModelPackage")
-    judge.select(gateway, REGION, requirements, group_name=GROUP, versions=page, live_version=None)
+    judge.select(
+        gateway, REGION, requirements, group_name=GROUP, versions=page, live_version=None, now=T0
+    )
     assert emulator.control.call_count("sagemaker.DescribeModelPackage") == describes

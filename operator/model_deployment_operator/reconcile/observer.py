@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 
 from model_deployment_operator.domain import naming
 from model_deployment_operator.domain.desired import DesiredDeployment, Target
@@ -53,13 +54,14 @@ class Observer:
         memory: ResourceMemory,
         desired: DesiredDeployment,
         previous: DeploymentStatus | None,
+        now: datetime,
     ) -> Observation:
         endpoint = self.endpoint(port, desired)
         live_config = None
         if endpoint is not None and endpoint.owned and endpoint.config_name:
             live_config = self._config(port, desired.region, endpoint.config_name)
         live_arn = live_config.model_package_arn if live_config is not None else None
-        selection, live_package = self._registry.select(port, memory, desired, live_arn)
+        selection, live_package = self._registry.select(port, memory, desired, live_arn, now)
         target = (
             desired.target_for(selection.package)
             if isinstance(selection, VersionSelected)

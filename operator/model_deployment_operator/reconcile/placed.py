@@ -163,7 +163,7 @@ class PlacedReconciler:
         if isinstance(port, Verdict):
             return port
         try:
-            observation = self._observe(port, memory, desired, previous)
+            observation = self._observe(port, memory, desired, previous, now)
         except SageMakerCallError as error:
             verdict = verdict_for_error(
                 error, f"{error.operation} for {desired.ref}", self._settings.registry_poll_seconds
@@ -240,6 +240,7 @@ class PlacedReconciler:
         memory: ResourceMemory,
         desired: PlacedDeployment,
         previous: DeploymentStatus | None,
+        now: datetime,
     ) -> PlacedObservation | Verdict:
         host = self._host_endpoint(port, desired)
         if host is not None and not host.owned:
@@ -261,7 +262,7 @@ class PlacedReconciler:
             if artifact is not None and artifact.meta(ARTIFACT_OWNER_UID) == desired.ref.uid:
                 live_arn = artifact.meta(ARTIFACT_PACKAGE)
                 served = self._served(port, desired, host, artifact)
-        selection, live_package = self._registry.select(port, memory, desired, live_arn)
+        selection, live_package = self._registry.select(port, memory, desired, live_arn, now)
         source = None
         if desired.spec.multi_model is not None and isinstance(selection, VersionSelected):
             source = self._package_artifact(port, desired.region, selection.package.arn)

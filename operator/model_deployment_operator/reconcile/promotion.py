@@ -50,15 +50,9 @@ FRESHNESS = 0.8
 
 
 class PromotionJudge:
-    def __init__(
-        self,
-        poll_seconds: float,
-        monotonic: Callable[[], float],
-        clock: Callable[[], datetime],
-    ) -> None:
+    def __init__(self, poll_seconds: float, monotonic: Callable[[], float]) -> None:
         self._ttl = poll_seconds * FRESHNESS
         self._monotonic = monotonic
-        self._clock = clock
         self._lock = threading.Lock()
         self._details: OrderedDict[tuple[str, str], tuple[float, PackageDetails]] = OrderedDict()
 
@@ -71,8 +65,10 @@ class PromotionJudge:
         group_name: str,
         versions: Sequence[PackageVersion],
         live_version: int | None,
+        now: datetime,
     ) -> Selection:
-        now = self._clock().replace(microsecond=0)
+        """Judged as of `now`, the tick's moment: the one its status and a deployment it
+        starts are stamped with, so a deployment never starts before its version passed."""
 
         def judge_one(version: PackageVersion) -> Failure | None:
             details = self._details_of(port, region, version, requirements, now)

@@ -93,7 +93,7 @@ class Reconciler:
         self._identities = Identities(
             ports, directory, tenancy or TenancyPolicy(), settings.registry_poll_seconds
         )
-        promotion = PromotionJudge(settings.registry_poll_seconds, monotonic, self._now)
+        promotion = PromotionJudge(settings.registry_poll_seconds, monotonic)
         registry = RegistryReader(self._cache, settings.registry_poll_seconds, monotonic, promotion)
         self._serving = ServingRecorder(self._now)
         self._observer = Observer(
@@ -229,8 +229,9 @@ class Reconciler:
         desired = self._desired(ref, generation, raw_spec)
         previous = parse_status(raw_status)
         port = self._ports(desired.region, OPERATOR_IDENTITY)
-        observation = self._observer.observe(port, ResourceMemory(), desired, previous)
-        plan, _ = self._plan(desired, observation, previous, self._now())
+        now = self._now()
+        observation = self._observer.observe(port, ResourceMemory(), desired, previous, now)
+        plan, _ = self._plan(desired, observation, previous, now)
         return Preview(
             desired=desired, observation=observation, actions=plan.actions, verdict=plan.verdict
         )
@@ -291,7 +292,7 @@ class Reconciler:
         if isinstance(port, Verdict):
             return self._stopped(memory, previous, port, generation, now)
         try:
-            observation = self._observer.observe(port, memory, desired, previous)
+            observation = self._observer.observe(port, memory, desired, previous, now)
         except SageMakerCallError as error:
             verdict = verdict_for_error(
                 error, f"{error.operation} for {desired.ref}", self._settings.registry_poll_seconds

@@ -5,6 +5,7 @@ many pages as the approval policy needs; pinned versions are described directly.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Protocol
 
 from model_deployment_operator.domain.policy import (
@@ -59,9 +60,10 @@ class RegistryReader:
         memory: ResourceMemory,
         desired: RegistryUser,
         live_arn: str | None,
+        now: datetime,
     ) -> tuple[Selection, PackageVersion | None]:
-        """The version the policy allows, and the package the endpoint serves now (if it is
-        one of the versions read)."""
+        """The version the policy allows as of `now` (the tick's moment), and the package
+        the endpoint serves now (if it is one of the versions read)."""
         spec = desired.spec
         approval = spec.approval
         key = (
@@ -101,6 +103,7 @@ class RegistryReader:
                 group_name=read.group.name,
                 versions=read.versions,
                 live_version=version_in_group(read.group, live_arn),
+                now=now,
             )
             return selection, live_package
         return select_version(approval, read.group.name, read.versions), live_package
