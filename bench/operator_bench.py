@@ -3,7 +3,9 @@
 On the local stack (kube-apiserver + etcd, the SageMaker emulator, the operator process at
 its default intervals):
 
-1. converge N ModelDeployments, each on its own model package group;
+1. converge N ModelDeployments, each on its own model package group, and the peak
+   SageMaker call rate the emulator saw meanwhile against the operator's call budget
+   (optionally with injected throttling; `--converge-only` stops there);
 2. steady state: SageMaker/Auto Scaling calls per deployment per minute, by action;
 3. latency from approving a version to the operator calling UpdateEndpoint, with the
    registry poll alone and with the EventBridge->SQS event path;
@@ -33,6 +35,10 @@ from devstack.install import OPERATOR_GROUPS, OPERATOR_USER, install
 from devstack.operator_process import FAKE_AWS_ENVIRONMENT, OperatorProcess
 from devstack.registry import ModelRegistry, PackageRef
 from model_deployment_operator.domain.naming import DeploymentRef, default_endpoint_name
+from model_deployment_operator.settings import OperatorSettings
+
+DEFAULT_RATE = OperatorSettings.model_fields["sagemaker_calls_per_second"].default
+DEFAULT_BURST = OperatorSettings.model_fields["sagemaker_call_burst"].default
 
 NAMESPACE = "bench"
 ROLE = "arn:aws:iam::123456789012:role/SageMakerExecution"
@@ -134,6 +140,32 @@ class Bench:
         raise SystemExit(msg)
 
 
+def most_in_any_second(moments: list[float]) -> int:
+    most, start = 0, 0
+    for end, moment in enumerate(moments):
+        while moment - moments[start] >= 1.0:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
+
+
+def call_rates(bench: Bench) -> dict[str, float]:
+    """The operator's budgeted calls (SageMaker and Auto Scaling, throttled attempts
+    included) as the emulator recorded their arrival: peak in any one second, and mean."""
+    moments = sorted(
+        c["at"]
+        for c in bench.control.callers()
+        if c["service"] in ("sagemaker", "application-autoscaling")
+    )
+    if len(moments) < 2:
+        return {"calls": len(moments), "peak": float(len(moments)), "mean": 0.0}
+    return {
+        "calls": len(moments),
+        "peak": float(most_in_any_second(moments)),
+        "mean": (len(moments) - 1) / (moments[-1] - moments[0]),
+    }
+
+
 def steady_state(
     bench: Bench, count: int, minutes: float, warmup_minutes: float
 ) -> dict[str, float]:
@@ -208,14 +240,55 @@ def stack(work: Path) -> Iterator[tuple[Kubectl, EmulatorProcess, Path]]:
         yield admin, emulator, kubeconfig
 
 
-def main() -> int:
+def print_converge(count: int, report: dict[str, Any]) -> None:
+    rate, burst = report["budget"]
+    rates = report["converge_rates"]
+    print("\nmodel-deployment-operator benchmark")
+    print(f"  deployments:                         {count}")
+    print(f"  time for all to become Ready:        {report['converge_seconds']:.1f}s")
+    print(
+        f"  call budget (calls/s, burst):        {rate:g}, {burst}" + (" (off)" if not rate else "")
+    )
+    print(
+        f"  SageMaker calls while converging:    {rates['calls']}: peak {rates['peak']:.0f} in "
+        f"one second, mean {rates['mean']:.2f}/s"
+    )
+
+
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Operator benchmark (prints numbers).")
     parser.add_argument("--deployments", type=int, default=100)
     parser.add_argument("--steady-minutes", type=float, default=3.0)
     parser.add_argument("--warmup-minutes", type=float, default=2.0)
     parser.add_argument("--poll-samples", type=int, default=5)
     parser.add_argument("--event-samples", type=int, default=10)
-    args = parser.parse_args()
+    parser.add_argument(
+        "--calls-per-second", type=float, help="the operator's call budget (0: off)"
+    )
+    parser.add_argument("--call-burst", type=int)
+    parser.add_argument(
+        "--throttle-probability",
+        type=float,
+        default=0.0,
+        help="throttle this share of calls while the deployments converge",
+    )
+    parser.add_argument(
+        "--converge-only", action="store_true", help="stop once every deployment is Ready"
+    )
+    return parser.parse_args()
+
+
+def budget_settings(args: argparse.Namespace) -> dict[str, str]:
+    budget: dict[str, str] = {}
+    if args.calls_per_second is not None:
+        budget["sagemaker_calls_per_second"] = str(args.calls_per_second)
+    if args.call_burst is not None:
+        budget["sagemaker_call_burst"] = str(args.call_burst)
+    return budget
+
+
+def main() -> int:
+    args = arguments()
     count = args.deployments
     work = Path(tempfile.mkdtemp(prefix="mdo-bench-"))
     progress(f"work directory {work}")
@@ -230,9 +303,22 @@ def main() -> int:
         admin("create", "namespace", NAMESPACE)
         admin("apply", "-f", "-", input="".join(manifest(i) for i in range(count)))
 
-        with bench.operator("operator-default", {}) as operator:
-            progress("operator started with default settings (registry poll 60s)")
+        budget = budget_settings(args)
+        report["budget"] = (
+            args.calls_per_second if args.calls_per_second is not None else DEFAULT_RATE,
+            args.call_burst if args.call_burst is not None else DEFAULT_BURST,
+        )
+        bench.control.request("DELETE", "callers")
+        if args.throttle_probability:
+            bench.control.throttle(probability=args.throttle_probability)
+        with bench.operator("operator-default", budget) as operator:
+            progress(f"operator started (registry poll 60s, call budget {budget or 'default'})")
             report["converge_seconds"] = bench.wait_all_ready(count, timeout=max(600, count * 3))
+            report["converge_rates"] = call_rates(bench)
+            bench.control.clear_faults()
+            if args.converge_only:
+                print_converge(count, report)
+                return 0
             report["steady_calls_per_deployment_minute"] = steady_state(
                 bench, count, args.steady_minutes, args.warmup_minutes
             )
@@ -241,7 +327,7 @@ def main() -> int:
 
         queue = bench.sqs.create_queue(QueueName="registry-events")["QueueUrl"]
         bench.control.request("PUT", "events", {"queueUrl": queue})
-        settings = {"registry_events_queue_url": queue}
+        settings = {"registry_events_queue_url": queue, **budget}
         with bench.operator("operator-events", settings):
             progress("operator restarted with the SQS registry-event queue")
             bench.wait_all_ready(count, timeout=600)
@@ -256,9 +342,7 @@ def main() -> int:
                 report["event_latency"].append(delay)
 
     steady = report["steady_calls_per_deployment_minute"]
-    print("\nmodel-deployment-operator benchmark")
-    print(f"  deployments:                         {count}")
-    print(f"  time for all to become Ready:        {report['converge_seconds']:.1f}s")
+    print_converge(count, report)
     print(f"  operator resident memory:            {report['rss_mib']:.0f} MiB")
     print(f"  steady-state calls/deployment/minute: {sum(steady.values()):.2f} in total")
     for action, rate in steady.items():

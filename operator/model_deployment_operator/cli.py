@@ -19,6 +19,7 @@ from model_deployment_operator.domain.spec import DeletionPolicy, InvalidSpecErr
 from model_deployment_operator.domain.tenancy import UnmappedNamespaces
 from model_deployment_operator.ports import ClusterDirectory, Leadership
 from model_deployment_operator.reconcile import Reconciler, ReconcilerSettings
+from model_deployment_operator.sagemaker.call_budget import CallBudgets
 from model_deployment_operator.sagemaker.client import sdk_default_region
 from model_deployment_operator.sagemaker.gateway import RegionalGateways
 from model_deployment_operator.settings import LogFormat, OperatorSettings, RetryMode
@@ -108,6 +109,8 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--busy-poll-seconds", type=float)
     parser.add_argument("--aws-retry-mode", choices=[m.value for m in RetryMode])
     parser.add_argument("--aws-max-attempts", type=int)
+    parser.add_argument("--sagemaker-calls-per-second", type=float)
+    parser.add_argument("--sagemaker-call-burst", type=int)
 
 
 def settings_from(args: argparse.Namespace) -> OperatorSettings:
@@ -137,6 +140,9 @@ def build_reconciler(
         retry_mode=settings.aws_retry_mode,
         max_attempts=settings.aws_max_attempts,
         pool_size=max(10, settings.workers),
+        budgets=CallBudgets(
+            rate=settings.sagemaker_calls_per_second, burst=settings.sagemaker_call_burst
+        ),
     )
     return Reconciler(
         gateways,

@@ -38,3 +38,15 @@ LEADER = Gauge(
     "1 while this replica holds the leader Lease and reconciles, 0 while it stands by. "
     "Always 1 without leader election.",
 )
+CALL_BUDGET_WAIT = Histogram(
+    "mdo_sagemaker_call_budget_wait_seconds",
+    "Time a SageMaker or Application Auto Scaling HTTP attempt waited for the shared call "
+    "budget of its account and region (0 when a token was at hand).",
+    ["account", "region"],
+    buckets=(0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
+CALL_BUDGET_TOKENS = Gauge(
+    "mdo_sagemaker_call_budget_tokens",
+    "Calls that could be made now without waiting, per account and region.",
+    ["account", "region"],
+)

@@ -95,7 +95,14 @@ class EmulatorApp:
         faulted = error_response(fault, protocol) if fault is not None else None
         self._counts.record(f"{request.service}.{request.action}", faulted=faulted is not None)
         resource = resource_of(body) if protocol == "json" else None
-        self._callers.record(request.service, request.action, request.access_key, resource)
+        self._callers.record(
+            request.service,
+            request.action,
+            request.access_key,
+            resource,
+            account=request.account_id,
+            region=request.region,
+        )
         if faulted is not None:
             return faulted.send(start_response)
         if (request.service, request.action) == ("sts", "AssumeRole"):

@@ -11,6 +11,8 @@ from collections import deque
 from dataclasses import asdict, dataclass
 from typing import Any, Final
 
+from sagemaker_emulator.clock import Clock
+
 # The request members that name the object a call is about, in the order they are looked up.
 _RESOURCE_MEMBERS: Final = (
     "InferenceComponentName",
@@ -43,6 +45,9 @@ class CallerRecord:
     principal: str
     session_tags: dict[str, str]
     resource: str | None
+    at: float  # arrival, seconds since the epoch on the emulator's clock
+    account: str
+    region: str
 
     def to_json(self) -> dict[str, Any]:
         record = asdict(self)
@@ -66,9 +71,11 @@ def resource_of(body: bytes) -> str | None:
 
 
 class CallerLog:
-    """Assumed sessions by access key, and a bounded log of calls with their caller."""
+    """Assumed sessions by access key, and a bounded log of calls with their caller, the
+    account and region they were made in, and when they arrived."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
         self._lock = threading.Lock()
         self._sessions: dict[str, AssumedSession] = {}
         self._records: deque[CallerRecord] = deque(maxlen=MAX_RECORDS)
@@ -97,10 +104,22 @@ class CallerLog:
             return f"access-key/{access_key or 'unsigned'}", {}
         return session.arn, dict(session.session_tags)
 
-    def record(self, service: str, action: str, access_key: str, resource: str | None) -> None:
+    def record(
+        self,
+        service: str,
+        action: str,
+        access_key: str,
+        resource: str | None,
+        *,
+        account: str,
+        region: str,
+    ) -> None:
         principal, tags = self.principal(access_key)
+        at = self._clock.now()
         with self._lock:
-            self._records.append(CallerRecord(service, action, principal, tags, resource))
+            self._records.append(
+                CallerRecord(service, action, principal, tags, resource, at, account, region)
+            )
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:

@@ -74,7 +74,7 @@ def build_app(
     faults = ApiFaults()
     counts = CallCounts()
     accounts = AccountResolver()
-    callers = CallerLog()
+    callers = CallerLog(state.clock)
 
     def reset_delegated() -> None:
         _reset_moto()

@@ -272,7 +272,8 @@ def test_metrics_endpoint_serves_every_documented_series(stack: Stack, tmp_path:
     for labels in calls:
         assert {k for k, _ in labels} == {"service", "operation", "outcome"}
         assert re.fullmatch(r"[A-Z][A-Za-z]+", dict(labels)["operation"]), labels
-        assert dict(labels)["service"] in ("sagemaker", "application-autoscaling", "sqs")
+        # sts: GetCallerIdentity, once, for the account of the call budget.
+        assert dict(labels)["service"] in ("sagemaker", "application-autoscaling", "sqs", "sts")
     for operation in ("CreateModel", "CreateEndpointConfig", "CreateEndpoint"):
         count = value(
             series,
@@ -322,6 +323,29 @@ def test_metrics_endpoint_serves_every_documented_series(stack: Stack, tmp_path:
     # mdo_deployments_started_total{trigger} and mdo_managed_modeldeployments
     assert value(series, "mdo_deployments_started_total", trigger="InitialDeployment") == 1
     assert value(series, "mdo_managed_modeldeployments") == 1
+
+    # mdo_sagemaker_call_budget_wait_seconds and _tokens{account,region}: one wait per
+    # SageMaker or Auto Scaling attempt, in the account STS named and the region.
+    def budgeted(current: Series) -> Series | None:
+        attempts = sum(
+            count
+            for labels, count in samples(current, "mdo_aws_http_attempts_total").items()
+            if dict(labels)["service"] in ("sagemaker", "application-autoscaling")
+        )
+        waits = value(
+            current,
+            "mdo_sagemaker_call_budget_wait_seconds_count",
+            account=OPERATOR_ACCOUNT,
+            region="us-east-1",
+        )
+        return current if attempts and waits == attempts else None
+
+    series = wait_for(lambda: budgeted(scrape(port)), timeout=20, what="a wait per attempt")
+    tokens = value(
+        series, "mdo_sagemaker_call_budget_tokens", account=OPERATOR_ACCOUNT, region="us-east-1"
+    )
+    assert tokens is not None
+    assert 0 <= tokens <= 20
 
     stack.registry.register(GROUP, approval="Approved")
     stack.wait_serving("fraud", version=2)

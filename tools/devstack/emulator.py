@@ -125,7 +125,8 @@ class EmulatorControl:
     def callers(self) -> list[dict[str, Any]]:
         """Every AWS call since the last reset, with who made it: `principal` (the
         assumed-role session ARN, or `access-key/<id>`), its `sessionTags`, `service`,
-        `action` and the `resource` it named."""
+        `action`, the `resource` it named, its `account` and `region`, and `at`, when it
+        arrived (seconds since the epoch)."""
         return list(self.request("GET", "callers")["calls"])
 
     def set_durations(self, **seconds: float) -> Any:

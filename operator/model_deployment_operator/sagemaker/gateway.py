@@ -8,6 +8,7 @@ idempotent and a retry after a crash never duplicates anything.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
@@ -32,6 +33,7 @@ from model_deployment_operator.domain.actions import (
     TagEndpoint,
     UpdateEndpoint,
 )
+from model_deployment_operator.domain.errors import SageMakerCallError
 from model_deployment_operator.domain.fleet.actions import (
     SHARED_ACTIONS,
     CopyArtifact,
@@ -54,6 +56,12 @@ from model_deployment_operator.domain.shared_observed import ObservedArtifact, O
 from model_deployment_operator.domain.tenancy import OPERATOR_IDENTITY, AwsIdentity
 from model_deployment_operator.sagemaker import deployments, requests
 from model_deployment_operator.sagemaker.artifacts import ArtifactStore
+from model_deployment_operator.sagemaker.call_budget import (
+    UNKNOWN_ACCOUNT,
+    CallBudget,
+    CallBudgets,
+    account_of_arn,
+)
 from model_deployment_operator.sagemaker.calls import calling, read, write
 from model_deployment_operator.sagemaker.identities import TenantSession
 from model_deployment_operator.sagemaker.inference_components import InferenceComponents
@@ -99,7 +107,8 @@ def _count_attempts_of(client: Any) -> None:
 
 class SageMakerGateway:
     """SageMaker and Application Auto Scaling for one region, through the standard AWS SDK
-    credential and endpoint chain (including AWS_ENDPOINT_URL)."""
+    credential and endpoint chain (including AWS_ENDPOINT_URL). With a `budget`, both
+    services' HTTP attempts wait for its tokens."""
 
     def __init__(
         self,
@@ -109,6 +118,7 @@ class SageMakerGateway:
         max_attempts: int = 8,
         pool_size: int = 10,
         session: boto3.session.Session | None = None,
+        budget: CallBudget | None = None,
     ) -> None:
         session = session or boto3.session.Session()
         config = client_config(region, retry_mode, max_attempts, pool_size)
@@ -120,6 +130,8 @@ class SageMakerGateway:
         cloudwatch: CloudWatchClient = session.client("cloudwatch", config=config)
         for client in (self._sagemaker, autoscaling, cloudwatch):
             _count_attempts_of(client)
+            if budget is not None:
+                budget.hook(client)
         self._scaling = ScalingGateway(autoscaling, cloudwatch)
         s3: S3Client = session.client("s3", config=config)
         _count_attempts_of(s3)
@@ -477,9 +489,21 @@ class RegionalGateways:
 
     The operator's own identity comes from the AWS SDK's default chain; a tenant identity is
     a role assumed from it (sagemaker/identities.py), checked on every call so an expired or
-    refused session is reported before any SageMaker call is made with it."""
+    refused session is reported before any SageMaker call is made with it.
 
-    def __init__(self, *, retry_mode: str, max_attempts: int, pool_size: int) -> None:
+    Every gateway of one AWS account and region shares that pair's call budget, whichever
+    identity it acts as."""
+
+    def __init__(
+        self,
+        *,
+        retry_mode: str,
+        max_attempts: int,
+        pool_size: int,
+        budgets: CallBudgets | None = None,
+    ) -> None:
+        self._budgets = budgets
+        self._own_account: str | None = None
         self._retry_mode = retry_mode
         self._max_attempts = max_attempts
         self._pool_size = pool_size
@@ -505,15 +529,47 @@ class RegionalGateways:
                         on_client=_count_attempts_of,
                     )
                     session = tenant.session
+                budget = None
+                if self._budgets is not None and self._budgets.enabled:
+                    budget = self._budgets(self._account_of(identity, region), region)
                 gateway = SageMakerGateway(
                     region,
                     retry_mode=self._retry_mode,
                     max_attempts=self._max_attempts,
                     pool_size=self._pool_size,
                     session=session,
+                    budget=budget,
                 )
                 built = self._gateways[(region, identity)] = (gateway, tenant)
         gateway, tenant = built
         if tenant is not None:
             tenant.ensure_credentials()
         return gateway
+
+    def _account_of(self, identity: AwsIdentity, region: str) -> str:
+        """The account whose quotas `identity`'s calls count against: a tenant role's own
+        account, else the operator's, from its IRSA role or (once) STS GetCallerIdentity,
+        which needs no IAM permission."""
+        if identity.role_arn is not None:
+            return account_of_arn(identity.role_arn) or UNKNOWN_ACCOUNT
+        if self._own_account is None:
+            irsa_role = os.environ.get("AWS_ROLE_ARN", "")
+            self._own_account = account_of_arn(irsa_role) or self._caller_account(region)
+        return self._own_account
+
+    def _caller_account(self, region: str) -> str:
+        config = client_config(region, self._retry_mode, self._max_attempts, 2)
+        sts = self._session.client("sts", config=config)
+        _count_attempts_of(sts)
+        try:
+            with calling("sts", "GetCallerIdentity"):
+                return str(sts.get_caller_identity()["Account"])
+        except SageMakerCallError as error:
+            # Calls still get a budget, shared by the operator's own identity; a tenant
+            # role in the same account then has a bucket of its own until a restart.
+            log.warning(
+                "The operator's AWS account is unknown (%s); its call budget is "
+                "kept apart from its tenants'",
+                error,
+            )
+            return UNKNOWN_ACCOUNT
