@@ -1,0 +1,119 @@
+"""Several installations of the operator in one cluster: which one may reconcile an object.
+
+Each installation has a name and claims an object by writing it into the annotation
+`sagemaker.mlops.dev/installation` on its first reconcile. The claim is the guard that does
+not trust configuration: an installation whose selector overlaps another's finds the other's
+name and leaves the object alone. A claim is never taken over automatically; people release
+it by removing the annotation (docs/installations.md).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Final
+
+from model_deployment_operator.domain.api_group import GROUP
+
+CLAIM_ANNOTATION: Final = f"{GROUP}/installation"
+DEFAULT_INSTALLATION: Final = "model-deployment-operator"
+# A DNS label, short enough to prefix kopf's progress annotations with it (a DNS subdomain
+# of at most 253 characters) and to read in `kubectl get -o wide`.
+INSTALLATION_PATTERN: Final = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
+CONFLICT_REASON: Final = "ClaimedByOtherInstallation"
+
+# One requirement of a Kubernetes label selector: key, key in (..), key notin (..), !key,
+# key=value, key==value, key!=value. Keys may carry a DNS-subdomain prefix.
+_KEY = r"(?:[a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?"
+_VALUE = r"(?:[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?"
+_REQUIREMENT = re.compile(
+    rf"^\s*(?:!\s*{_KEY}|{_KEY}\s*(?:(?:==?|!=)\s*{_VALUE}"
+    rf"|\s+(?:in|notin)\s*\(\s*{_VALUE}(?:\s*,\s*{_VALUE})*\s*\))?)\s*$"
+)
+
+
+class Claim(StrEnum):
+    OURS = "Ours"
+    UNCLAIMED = "Unclaimed"
+    OTHERS = "Others"
+
+
+@dataclass(frozen=True)
+class ClaimVerdict:
+    claim: Claim
+    holder: str | None = None
+
+    @property
+    def may_reconcile(self) -> bool:
+        return self.claim is Claim.OURS
+
+
+def claim_of(annotations: Any, installation: str) -> ClaimVerdict:
+    """Whose object this is, from its annotations (None: it has none)."""
+    holder = (annotations or {}).get(CLAIM_ANNOTATION)
+    if not holder:
+        return ClaimVerdict(Claim.UNCLAIMED)
+    if holder == installation:
+        return ClaimVerdict(Claim.OURS, holder)
+    return ClaimVerdict(Claim.OTHERS, str(holder))
+
+
+def claim_patch(installation: str, resource_version: str) -> dict[str, Any]:
+    """A merge patch that claims the object only if it is unchanged since it was read: the
+    API server answers 409 Conflict when resourceVersion moved on (another installation may
+    have claimed it meanwhile), so two installations never both believe they won."""
+    return {
+        "metadata": {
+            "resourceVersion": resource_version,
+            "annotations": {CLAIM_ANNOTATION: installation},
+        }
+    }
+
+
+def conflict_message(kind: str, namespace: str, name: str, holder: str, ours: str) -> str:
+    return (
+        f"{kind} {namespace}/{name} is claimed by installation {holder} (annotation "
+        f"{CLAIM_ANNOTATION}); installation {ours} leaves it alone. Fix the installations' "
+        f"selectors, or remove the annotation to hand the object over"
+    )
+
+
+def selector_problems(selector: str) -> list[str]:
+    """Syntax problems of a label selector, checked at start so a typo stops the operator
+    instead of making the API server refuse every watch."""
+    if not selector.strip():
+        return ["the label selector is empty"]
+    return [
+        f"{requirement.strip()!r} is not a label selector requirement"
+        for requirement in _split_requirements(selector)
+        if not _REQUIREMENT.match(requirement)
+    ]
+
+
+def _split_requirements(selector: str) -> list[str]:
+    """Commas separate requirements, except inside the parentheses of in/notin."""
+    parts: list[str] = []
+    depth = 0
+    current = ""
+    for character in selector:
+        if character == "(":
+            depth += 1
+        elif character == ")":
+            depth -= 1
+        if character == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += character
+    parts.append(current)
+    return parts
+
+
+def progress_prefix(installation: str) -> str:
+    """The annotation prefix of kopf's handler progress: kept per installation so that two
+    installations that both see an object never overwrite each other's retry state. The
+    default installation keeps the prefix it always had."""
+    if installation == DEFAULT_INSTALLATION:
+        return GROUP
+    return f"{installation}.{GROUP}"
