@@ -163,6 +163,7 @@ def build_reconciler(
             scaling_check_seconds=settings.scaling_check_seconds,
             jitter_fraction=settings.jitter_fraction,
             environment=settings.environment,
+            installation=settings.installation if directory is not None else None,
         ),
         clock=_utcnow,
         directory=directory,

@@ -33,7 +33,7 @@ _REQUIREMENT = re.compile(
 )
 
 
-class Claim(StrEnum):
+class ClaimState(StrEnum):
     OURS = "Ours"
     UNCLAIMED = "Unclaimed"
     OTHERS = "Others"
@@ -41,22 +41,22 @@ class Claim(StrEnum):
 
 @dataclass(frozen=True)
 class ClaimVerdict:
-    claim: Claim
+    claim: ClaimState
     holder: str | None = None
 
     @property
     def may_reconcile(self) -> bool:
-        return self.claim is Claim.OURS
+        return self.claim is ClaimState.OURS
 
 
 def claim_of(annotations: Any, installation: str) -> ClaimVerdict:
     """Whose object this is, from its annotations (None: it has none)."""
     holder = (annotations or {}).get(CLAIM_ANNOTATION)
     if not holder:
-        return ClaimVerdict(Claim.UNCLAIMED)
+        return ClaimVerdict(ClaimState.UNCLAIMED)
     if holder == installation:
-        return ClaimVerdict(Claim.OURS, holder)
-    return ClaimVerdict(Claim.OTHERS, str(holder))
+        return ClaimVerdict(ClaimState.OURS, holder)
+    return ClaimVerdict(ClaimState.OTHERS, str(holder))
 
 
 def claim_patch(installation: str, resource_version: str) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from model_deployment_operator.domain.api_group import (
 from model_deployment_operator.domain.events import EventRecord
 from model_deployment_operator.domain.installation import (
     CONFLICT_REASON,
-    Claim,
+    ClaimState,
     claim_of,
     conflict_message,
 )
@@ -88,9 +88,9 @@ def is_ours(context: OperatorContext, body: Any, meta: Any, ref: DeploymentRef) 
     once (a Warning Event and a log line), never with a status write."""
     installation = context.settings.installation
     verdict = claim_of(meta.get("annotations"), installation)
-    if verdict.claim is Claim.OURS:
+    if verdict.claim is ClaimState.OURS:
         return True
-    if verdict.claim is Claim.UNCLAIMED:
+    if verdict.claim is ClaimState.UNCLAIMED:
         if context.claims is None:
             return True
         # A refused claim (the object changed since kopf read it) is retried at the next

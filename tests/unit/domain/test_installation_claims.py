@@ -3,12 +3,14 @@ label selector check and the per-installation progress annotations."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from model_deployment_operator.domain.installation import (
     CLAIM_ANNOTATION,
     DEFAULT_INSTALLATION,
-    Claim,
+    ClaimState,
     ClaimVerdict,
     claim_of,
     claim_patch,
@@ -16,22 +18,27 @@ from model_deployment_operator.domain.installation import (
     progress_prefix,
     selector_problems,
 )
+from model_deployment_operator.domain.placed.host import host_endpoint
+from model_deployment_operator.domain.reasons import Reason
+from model_deployment_operator.domain.shared_observed import HostEndpoint
+from model_deployment_operator.domain.spec import parse_spec
+from model_deployment_operator.domain.verdict import Verdict, VerdictKind
 
 
 @pytest.mark.parametrize(
     ("annotations", "verdict"),
     [
-        (None, ClaimVerdict(Claim.UNCLAIMED)),
-        ({}, ClaimVerdict(Claim.UNCLAIMED)),
-        ({CLAIM_ANNOTATION: ""}, ClaimVerdict(Claim.UNCLAIMED)),
-        ({"other": "team-a"}, ClaimVerdict(Claim.UNCLAIMED)),
-        ({CLAIM_ANNOTATION: "team-a"}, ClaimVerdict(Claim.OURS, "team-a")),
-        ({CLAIM_ANNOTATION: "team-b"}, ClaimVerdict(Claim.OTHERS, "team-b")),
+        (None, ClaimVerdict(ClaimState.UNCLAIMED)),
+        ({}, ClaimVerdict(ClaimState.UNCLAIMED)),
+        ({CLAIM_ANNOTATION: ""}, ClaimVerdict(ClaimState.UNCLAIMED)),
+        ({"other": "team-a"}, ClaimVerdict(ClaimState.UNCLAIMED)),
+        ({CLAIM_ANNOTATION: "team-a"}, ClaimVerdict(ClaimState.OURS, "team-a")),
+        ({CLAIM_ANNOTATION: "team-b"}, ClaimVerdict(ClaimState.OTHERS, "team-b")),
     ],
 )
 def test_claim_of(annotations: dict[str, str] | None, verdict: ClaimVerdict) -> None:
     assert claim_of(annotations, "team-a") == verdict
-    assert verdict.may_reconcile is (verdict.claim is Claim.OURS)
+    assert verdict.may_reconcile is (verdict.claim is ClaimState.OURS)
 
 
 def test_the_claim_patch_carries_the_resource_version_it_was_read_at() -> None:
@@ -82,3 +89,61 @@ def test_label_selectors_kubernetes_refuses(selector: str, problem: str) -> None
 def test_progress_annotations_are_per_installation_but_the_default_keeps_its_prefix() -> None:
     assert progress_prefix(DEFAULT_INSTALLATION) == "sagemaker.mlops.dev"
     assert progress_prefix("team-a") == "team-a.sagemaker.mlops.dev"
+
+
+ROLE = "arn:aws:iam::111122223333:role/SageMakerExecution"
+PLACED_SPEC = parse_spec(
+    {
+        "modelPackageGroupName": "fraud-detector",
+        "executionRoleArn": ROLE,
+        "endpointRef": {"name": "gpu-pool"},
+        "inferenceComponent": {"memoryMb": 2048},
+    }
+)
+
+
+def gpu_pool(annotations: dict[str, str]) -> dict[str, Any]:
+    return {
+        "metadata": {"name": "gpu-pool", "uid": "uid-pool", "annotations": annotations},
+        "spec": {
+            "executionRoleArn": ROLE,
+            "mode": "InferenceComponents",
+            "instanceType": "ml.g5.2xlarge",
+        },
+    }
+
+
+def test_a_deployment_is_not_placed_on_a_model_endpoint_another_installation_claimed() -> None:
+    found = host_endpoint(
+        PLACED_SPEC,
+        "ml",
+        gpu_pool({CLAIM_ANNOTATION: "team-a"}),
+        default_region="us-east-1",
+        installation="team-b",
+    )
+    assert isinstance(found, Verdict)
+    assert (found.kind, found.reason) == (VerdictKind.BLOCKED, Reason.PLACEMENT_MISMATCH)
+    assert "ModelEndpoint gpu-pool is reconciled by installation team-a" in found.message
+    assert "this ModelDeployment by installation team-b" in found.message
+
+
+@pytest.mark.parametrize(
+    ("annotations", "installation"),
+    [
+        ({CLAIM_ANNOTATION: "team-b"}, "team-b"),
+        ({}, "team-b"),  # not reconciled yet: its first tick claims it
+        ({CLAIM_ANNOTATION: "team-a"}, None),  # `plan`: no installation, no check
+    ],
+)
+def test_a_deployment_is_placed_on_its_own_or_an_unclaimed_model_endpoint(
+    annotations: dict[str, str], installation: str | None
+) -> None:
+    found = host_endpoint(
+        PLACED_SPEC,
+        "ml",
+        gpu_pool(annotations),
+        default_region="us-east-1",
+        installation=installation,
+    )
+    assert isinstance(found, HostEndpoint)
+    assert found.name == "gpu-pool"
