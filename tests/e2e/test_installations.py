@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,9 +96,13 @@ class Installations:
         self.started[release] = process
         return process.start()
 
-    def calls_by(self, release: str) -> list[dict[str, Any]]:
+    def calls_by(self, release: str, since: float = 0.0) -> list[dict[str, Any]]:
         principal = f"access-key/installation-{release}"
-        return [c for c in self.stack.emulator.callers() if c["principal"] == principal]
+        return [
+            c
+            for c in self.stack.emulator.callers()
+            if c["principal"] == principal and c["at"] >= since
+        ]
 
     def endpoints_touched_by(self, release: str) -> set[str]:
         return {
@@ -167,6 +172,39 @@ def test_two_installations_split_by_label_selector(installations: Installations)
     stack.delete("fraud")
     stack.delete("churn")
     assert stack.endpoints() == []
+
+
+def test_an_object_relabelled_into_another_selector_moves_once_its_claim_is_released(
+    installations: Installations,
+) -> None:
+    """New labels take the object out of team-b's watch and into team-a's, which finds
+    team-b's claim and leaves it alone; removing the annotation hands it over."""
+    stack = installations.stack
+    installations.start("team-a", selector="shard=a")
+    installations.start("team-b", selector="shard=b")
+    stack.registry.register("fraud-detector", approval="Approved")
+    apply_labelled(stack, "churn", {"shard": "b"})
+    stack.wait_serving("churn", version=1, timeout=90)
+
+    stack.kubectl("label", "mdep", "churn", "-n", stack.namespace, "--overwrite", "shard=a")
+    wait_for(
+        lambda: ("Warning", CONFLICT_REASON) in stack.events("churn"),
+        timeout=30,
+        what="team-a reporting team-b's claim",
+    )
+    relabelled_at = time.time()
+    stack.registry.register("fraud-detector", approval="Approved")
+    # Neither acts: team-b no longer sees it, team-a does not own it. Either would have
+    # noticed version 2 at its next registry poll (5 s here).
+    time.sleep(8)
+    assert installations.calls_by("team-a", since=relabelled_at) == []
+    assert installations.calls_by("team-b", since=relabelled_at) == []
+    assert stack.get("churn")["status"]["modelPackage"]["version"] == 1
+
+    stack.kubectl("annotate", "mdep", "churn", "-n", stack.namespace, f"{CLAIM_ANNOTATION}-")
+    stack.wait_serving("churn", version=2, timeout=90)
+    assert claim_on(stack, "churn") == "team-a"
+    assert installations.calls_by("team-b", since=relabelled_at) == []
 
 
 def test_an_object_claimed_by_one_installation_is_left_alone_by_another(

@@ -23,14 +23,62 @@ DEFAULT_INSTALLATION: Final = "model-deployment-operator"
 INSTALLATION_PATTERN: Final = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
 CONFLICT_REASON: Final = "ClaimedByOtherInstallation"
 
-# One requirement of a Kubernetes label selector: key, key in (..), key notin (..), !key,
-# key=value, key==value, key!=value. Keys may carry a DNS-subdomain prefix.
-_KEY = r"(?:[a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?"
-_VALUE = r"(?:[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?"
-_REQUIREMENT = re.compile(
-    rf"^\s*(?:!\s*{_KEY}|{_KEY}\s*(?:(?:==?|!=)\s*{_VALUE}"
-    rf"|\s+(?:in|notin)\s*\(\s*{_VALUE}(?:\s*,\s*{_VALUE})*\s*\))?)\s*$"
+# One requirement of a Kubernetes label selector: key, !key, key=value, key==value,
+# key!=value, key in (..), key notin (..). Keys may carry a DNS-subdomain prefix.
+_KEY = r"(?:[a-z0-9](?:[-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?"
+_VALUE = r"(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?)?"
+_ABSENT = re.compile(rf"^\s*!\s*(?P<key>{_KEY})\s*$")
+_COMPARED = re.compile(
+    rf"^\s*(?P<key>{_KEY})\s*(?:(?P<op>==|=|!=)\s*(?P<value>{_VALUE})"
+    rf"|\s+(?P<set_op>in|notin)\s*\((?P<values>\s*{_VALUE}(?:\s*,\s*{_VALUE})*\s*)\))?\s*$"
 )
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One requirement of a label selector (the API server applies it; the operator only
+    checks it is well formed): `operator` is exists, !, =, !=, in or notin."""
+
+    key: str
+    operator: str
+    values: frozenset[str] = frozenset()
+
+
+class SelectorError(ValueError):
+    pass
+
+
+def parse_selector(selector: str) -> tuple[Requirement, ...]:
+    """The requirements of a label selector, or SelectorError naming every malformed one."""
+    if not selector.strip():
+        raise SelectorError("the label selector is empty")
+    requirements: list[Requirement] = []
+    problems: list[str] = []
+    for text in _split_requirements(selector):
+        requirement = _requirement(text)
+        if requirement is None:
+            problems.append(f"{text.strip()!r} is not a label selector requirement")
+        else:
+            requirements.append(requirement)
+    if problems:
+        raise SelectorError("; ".join(problems))
+    return tuple(requirements)
+
+
+def _requirement(text: str) -> Requirement | None:
+    absent = _ABSENT.match(text)
+    if absent:
+        return Requirement(absent["key"], "!")
+    compared = _COMPARED.match(text)
+    if compared is None:
+        return None
+    if compared["op"] is not None:
+        operator = "!=" if compared["op"] == "!=" else "="
+        return Requirement(compared["key"], operator, frozenset({compared["value"]}))
+    if compared["set_op"] is not None:
+        values = frozenset(value.strip() for value in compared["values"].split(","))
+        return Requirement(compared["key"], compared["set_op"], values)
+    return Requirement(compared["key"], "exists")
 
 
 class ClaimState(StrEnum):
@@ -82,13 +130,11 @@ def conflict_message(kind: str, namespace: str, name: str, holder: str, ours: st
 def selector_problems(selector: str) -> list[str]:
     """Syntax problems of a label selector, checked at start so a typo stops the operator
     instead of making the API server refuse every watch."""
-    if not selector.strip():
-        return ["the label selector is empty"]
-    return [
-        f"{requirement.strip()!r} is not a label selector requirement"
-        for requirement in _split_requirements(selector)
-        if not _REQUIREMENT.match(requirement)
-    ]
+    try:
+        parse_selector(selector)
+    except SelectorError as error:
+        return str(error).split("; ")
+    return []
 
 
 def _split_requirements(selector: str) -> list[str]:

@@ -31,6 +31,7 @@ from model_deployment_operator.domain.naming import DeploymentRef
 from model_deployment_operator.domain.registry_events import group_from_event
 from model_deployment_operator.kopf_adapter.scheduling import Schedule
 from model_deployment_operator.kopf_adapter.status_writer import write_status
+from model_deployment_operator.kopf_adapter.watched import WatchedObjects
 from model_deployment_operator.ports import Leadership, ObjectClaims, RegistryEventSource
 from model_deployment_operator.reconcile import Reconciler
 from model_deployment_operator.settings import OperatorSettings
@@ -59,6 +60,7 @@ class OperatorContext:
     claims: ObjectClaims | None = None
     # (uid, holder) of the conflicts already reported, so each is reported once.
     reported_conflicts: set[tuple[str, str]] = field(default_factory=set)
+    watched: WatchedObjects = field(default_factory=WatchedObjects)
 
 
 def _context(memo: Any) -> OperatorContext:
@@ -80,6 +82,18 @@ def _endpoint_ref(meta: Any) -> DeploymentRef:
 def post_events(body: Any, events: Iterable[EventRecord]) -> None:
     for event in events:
         kopf.event(body, type=event.type, reason=event.reason, message=event.message[:1024])
+
+
+def note_watch_event(*, type: Any, meta: Any, memo: Any, **_: Any) -> None:
+    """Every watch event of both kinds: remember the object's latest version, and whether
+    it left the watch (deleted, or relabelled out of the selector)."""
+    _context(memo).watched.seen(
+        meta["uid"], str(meta.get("resourceVersion") or ""), gone=type == "DELETED"
+    )
+
+
+def _is_stale(context: OperatorContext, meta: Any) -> bool:
+    return not context.watched.is_current(meta["uid"], str(meta.get("resourceVersion") or ""))
 
 
 def is_ours(context: OperatorContext, body: Any, meta: Any, ref: DeploymentRef) -> bool:
@@ -128,7 +142,7 @@ def reconcile_tick(
     generation = int(meta.get("generation") or 0)
     if not context.schedule.is_due(uid, generation, time.monotonic()):
         return
-    if not is_ours(context, body, meta, _ref(meta)):
+    if _is_stale(context, meta) or not is_ours(context, body, meta, _ref(meta)):
         return
     outcome = context.reconciler.reconcile(_ref(meta), generation, dict(spec), dict(status))
     write_status(patch.status, status, outcome.status)
@@ -162,6 +176,7 @@ def delete_resource(
     kopf.info(body, reason="Deleted", message=outcome.message[:1024])
     context.schedule.forget(meta["uid"])
     context.reconciler.forget(meta["uid"])
+    context.watched.forget(meta["uid"])
     metrics.MANAGED_RESOURCES.set(len(context.schedule))
 
 
@@ -176,7 +191,7 @@ def reconcile_endpoint_tick(
     generation = int(meta.get("generation") or 0)
     if not context.schedule.is_due(uid, generation, time.monotonic()):
         return
-    if not is_ours(context, body, meta, _endpoint_ref(meta)):
+    if _is_stale(context, meta) or not is_ours(context, body, meta, _endpoint_ref(meta)):
         return
     outcome = context.reconciler.reconcile_endpoint(
         _endpoint_ref(meta), generation, dict(spec), dict(status)
@@ -203,6 +218,7 @@ def delete_endpoint(
         raise kopf.TemporaryError(outcome.message, delay=outcome.requeue_after)
     kopf.info(body, reason="Deleted", message=outcome.message[:1024])
     context.schedule.forget(meta["uid"])
+    context.watched.forget(meta["uid"])
     metrics.MANAGED_RESOURCES.set(len(context.schedule))
 
 

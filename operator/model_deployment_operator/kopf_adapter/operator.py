@@ -20,6 +20,7 @@ from model_deployment_operator.kopf_adapter.handlers import (
     delete_resource,
     health_probe,
     listen_for_registry_events,
+    note_watch_event,
     reconcile_endpoint_tick,
     reconcile_tick,
 )
@@ -58,6 +59,10 @@ def build_registry(context: OperatorContext) -> kopf.OperatorRegistry:
     kopf.on.startup(registry=registry, id="registry-events")(start_listeners)
     kopf.on.cleanup(registry=registry, id="registry-events")(stop_listeners)
     kopf.on.probe(registry=registry, id="reconciler")(health_probe)
+    for plural in (PLURAL, ENDPOINT_PLURAL):
+        kopf.on.event(GROUP, VERSION, plural, registry=registry, id=f"watch-{plural}")(
+            note_watch_event
+        )
     kopf.timer(
         GROUP,
         VERSION,

@@ -12,9 +12,11 @@ from model_deployment_operator.domain.installation import (
     DEFAULT_INSTALLATION,
     ClaimState,
     ClaimVerdict,
+    Requirement,
     claim_of,
     claim_patch,
     conflict_message,
+    parse_selector,
     progress_prefix,
     selector_problems,
 )
@@ -147,3 +149,13 @@ def test_a_deployment_is_placed_on_its_own_or_an_unclaimed_model_endpoint(
     )
     assert isinstance(found, HostEndpoint)
     assert found.name == "gpu-pool"
+
+
+def test_a_selector_parses_into_its_requirements() -> None:
+    assert parse_selector("shard in (a, b), !legacy,tier!=gold,env,team==fraud") == (
+        Requirement("shard", "in", frozenset({"a", "b"})),
+        Requirement("legacy", "!"),
+        Requirement("tier", "!=", frozenset({"gold"})),
+        Requirement("env", "exists"),
+        Requirement("team", "=", frozenset({"fraud"})),
+    )
