@@ -53,6 +53,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="Watch this namespace (repeatable). Default: all namespaces (MDO_NAMESPACES).",
     )
     scope.add_argument("-A", "--all-namespaces", action="store_true", help="Watch all namespaces.")
+    run.add_argument(
+        "-l",
+        "--selector",
+        help="Only ModelDeployments and ModelEndpoints with these labels (MDO_SELECTOR).",
+    )
+    run.add_argument(
+        "--installation",
+        help="This installation's name, claimed on the objects it reconciles (MDO_INSTALLATION).",
+    )
     _add_common(run)
     run.add_argument("--tick-seconds", type=float, help="Schedule check interval.")
     run.add_argument("--workers", type=int, help="Threads for AWS calls.")
@@ -154,6 +163,7 @@ def build_reconciler(
             scaling_check_seconds=settings.scaling_check_seconds,
             jitter_fraction=settings.jitter_fraction,
             environment=settings.environment,
+            installation=settings.installation if directory is not None else None,
         ),
         clock=_utcnow,
         directory=directory,
@@ -165,6 +175,7 @@ def command_run(args: argparse.Namespace) -> int:
     # Imported here so `plan` and `--help` work without kopf's start-up cost.
     from model_deployment_operator.kopf_adapter.handlers import OperatorContext  # noqa: PLC0415
     from model_deployment_operator.kopf_adapter.operator import run  # noqa: PLC0415
+    from model_deployment_operator.kube.claims import KubernetesClaims  # noqa: PLC0415
     from model_deployment_operator.kube.directory import (  # noqa: PLC0415
         KubernetesDirectory,
         api_client,
@@ -188,7 +199,11 @@ def command_run(args: argparse.Namespace) -> int:
         start_metrics_server(settings.metrics_bind)
     run(
         OperatorContext(
-            settings=settings, reconciler=reconciler, events=events, leadership=leadership
+            settings=settings,
+            reconciler=reconciler,
+            events=events,
+            leadership=leadership,
+            claims=KubernetesClaims(api_client, settings.installation),
         )
     )
     return 0

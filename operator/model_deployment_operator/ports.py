@@ -174,3 +174,12 @@ class Leadership(Protocol):
     def release(self) -> None:
         """Give the Lease up on a clean shutdown, so a standby takes it at once."""
         ...
+
+
+class ObjectClaims(Protocol):
+    """Claims objects for this installation (kube.claims)."""
+
+    def claim(self, ref: DeploymentRef, resource_version: str) -> bool:
+        """Write this installation's name on the object if it has not changed since
+        `resource_version`; False when it has (someone else may have claimed it)."""
+        ...

@@ -12,6 +12,11 @@ from typing import Annotated
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from model_deployment_operator.domain.installation import (
+    DEFAULT_INSTALLATION,
+    INSTALLATION_PATTERN,
+    selector_problems,
+)
 from model_deployment_operator.domain.leader_election import LeaseTimings
 from model_deployment_operator.domain.spec import DeletionPolicy
 from model_deployment_operator.domain.spec.promotion import ENVIRONMENT_PATTERN
@@ -38,6 +43,19 @@ class OperatorSettings(BaseSettings):
 
     namespaces: Annotated[tuple[str, ...], NoDecode] = Field(
         default=(), description="Namespaces to watch; empty watches all namespaces."
+    )
+    selector: str | None = Field(
+        default=None,
+        description="Kubernetes label selector (e.g. team=fraud or shard in (a,b)) the "
+        "ModelDeployments and ModelEndpoints of this installation carry; applied by the API "
+        "server to the watch, so other objects are never seen. Unset: all of them.",
+    )
+    installation: str = Field(
+        default=DEFAULT_INSTALLATION,
+        pattern=INSTALLATION_PATTERN,
+        description="This installation's name, written on each object it reconciles "
+        "(annotation sagemaker.mlops.dev/installation); an object claimed by another name is "
+        "left alone (docs/installations.md).",
     )
     default_region: str | None = Field(
         default=None,
@@ -147,6 +165,16 @@ class OperatorSettings(BaseSettings):
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    @field_validator("selector")
+    @classmethod
+    def _selector_is_a_label_selector(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        problems = selector_problems(value)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value.strip()
 
     @model_validator(mode="after")
     def _lease_timings_are_safe(self) -> OperatorSettings:

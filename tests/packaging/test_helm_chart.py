@@ -536,3 +536,40 @@ def test_pod_security_admission_really_enforces(
     del container["securityContext"]
     with pytest.raises(KubectlError, match="violates PodSecurity"):
         kubectl.apply(pod)
+
+
+def test_installation_and_selector_reach_the_operator(helm: Helm) -> None:
+    default = env_of(one(render(helm, release="ml.team-a"), "Deployment"))
+    assert default["MDO_INSTALLATION"] == "ml-team-a", "the release name, as a DNS label"
+    assert "MDO_SELECTOR" not in default
+    chosen = env_of(
+        one(
+            render(helm, "--set", "installation=fraud", "--set", "selector=team in (fraud)"),
+            "Deployment",
+        )
+    )
+    assert (chosen["MDO_INSTALLATION"], chosen["MDO_SELECTOR"]) == ("fraud", "team in (fraud)")
+    refused = helm("template", RELEASE, str(CHART), "--set", "installation=Team_A", check=False)
+    assert refused.returncode != 0
+    assert "at '/installation'" in refused.stderr
+
+
+def test_two_releases_in_two_namespaces_share_no_object_name(helm: Helm) -> None:
+    """Cluster-scoped objects are named after the release, and the CRDs (in crds/, which
+    Helm installs once and never upgrades) are not part of any release's templates."""
+    first = render(helm, "--set", "selector=team=a", release="mdo-a", namespace="mdo-a")
+    second = render(helm, "--set", "selector=team=b", release="mdo-b", namespace="mdo-b")
+
+    def identities(documents: Documents) -> set[tuple[str, str, str]]:
+        return {
+            (doc["kind"], doc["metadata"].get("namespace", ""), doc["metadata"]["name"])
+            for doc in documents
+        }
+
+    assert identities(first).isdisjoint(identities(second))
+    assert not find(first, "CustomResourceDefinition")
+    cluster_scoped = {
+        name for kind, _, name in identities(first) if kind in ("ClusterRole", "ClusterRoleBinding")
+    }
+    assert cluster_scoped
+    assert all(name.startswith("mdo-a") for name in cluster_scoped)

@@ -21,11 +21,18 @@ from model_deployment_operator.domain.api_group import (
     MODEL_ENDPOINTS,
 )
 from model_deployment_operator.domain.events import EventRecord
+from model_deployment_operator.domain.installation import (
+    CONFLICT_REASON,
+    ClaimState,
+    claim_of,
+    conflict_message,
+)
 from model_deployment_operator.domain.naming import DeploymentRef
 from model_deployment_operator.domain.registry_events import group_from_event
 from model_deployment_operator.kopf_adapter.scheduling import Schedule
 from model_deployment_operator.kopf_adapter.status_writer import write_status
-from model_deployment_operator.ports import Leadership, RegistryEventSource
+from model_deployment_operator.kopf_adapter.watched import WatchedObjects
+from model_deployment_operator.ports import Leadership, ObjectClaims, RegistryEventSource
 from model_deployment_operator.reconcile import Reconciler
 from model_deployment_operator.settings import OperatorSettings
 
@@ -49,6 +56,11 @@ class OperatorContext:
     # kopf's threads for the (synchronous) handlers, known once kopf is configured.
     handler_executor: Executor | None = None
     stop: threading.Event = field(default_factory=threading.Event)
+    # Writes this installation's claim on objects; None: objects are reconciled unclaimed.
+    claims: ObjectClaims | None = None
+    # (uid, holder) of the conflicts already reported, so each is reported once.
+    reported_conflicts: set[tuple[str, str]] = field(default_factory=set)
+    watched: WatchedObjects = field(default_factory=WatchedObjects)
 
 
 def _context(memo: Any) -> OperatorContext:
@@ -72,6 +84,53 @@ def post_events(body: Any, events: Iterable[EventRecord]) -> None:
         kopf.event(body, type=event.type, reason=event.reason, message=event.message[:1024])
 
 
+def note_watch_event(*, type: Any, meta: Any, memo: Any, **_: Any) -> None:
+    """Every watch event of both kinds: remember the object's latest version, and whether
+    it left the watch (deleted, or relabelled out of the selector)."""
+    _context(memo).watched.seen(
+        meta["uid"], str(meta.get("resourceVersion") or ""), gone=type == "DELETED"
+    )
+
+
+def _is_stale(context: OperatorContext, meta: Any) -> bool:
+    return not context.watched.is_current(meta["uid"], str(meta.get("resourceVersion") or ""))
+
+
+def is_ours(context: OperatorContext, body: Any, meta: Any, ref: DeploymentRef) -> bool:
+    """Whether this installation may act on the object: it claimed it before, or claims it
+    now. An object another installation claimed is left alone and the conflict reported
+    once (a Warning Event and a log line), never with a status write."""
+    installation = context.settings.installation
+    verdict = claim_of(meta.get("annotations"), installation)
+    if verdict.claim is ClaimState.OURS:
+        return True
+    if verdict.claim is ClaimState.UNCLAIMED:
+        if context.claims is None:
+            return True
+        # A refused claim (the object changed since kopf read it) is retried at the next
+        # tick with the newer object, which may by then carry another installation's claim.
+        claimed = context.claims.claim(ref, str(meta.get("resourceVersion") or ""))
+        if claimed:
+            log.info(
+                "Installation %s claimed %s %s",
+                installation,
+                ref.kind,
+                ref,
+                extra={"installation": installation, "kind": ref.kind, "object": str(ref)},
+            )
+        return claimed
+    holder = verdict.holder or ""
+    if (ref.uid, holder) not in context.reported_conflicts:
+        context.reported_conflicts.add((ref.uid, holder))
+        message = conflict_message(ref.kind, ref.namespace, ref.name, holder, installation)
+        log.warning(
+            message,
+            extra={"installation": installation, "claimed_by": holder, "object": str(ref)},
+        )
+        kopf.warn(body, reason=CONFLICT_REASON, message=message[:1024])
+    return False
+
+
 def reconcile_tick(
     *, body: Any, meta: Any, spec: Any, status: Any, patch: Any, memo: Any, **_: Any
 ) -> None:
@@ -82,6 +141,8 @@ def reconcile_tick(
     uid = meta["uid"]
     generation = int(meta.get("generation") or 0)
     if not context.schedule.is_due(uid, generation, time.monotonic()):
+        return
+    if _is_stale(context, meta) or not is_ours(context, body, meta, _ref(meta)):
         return
     outcome = context.reconciler.reconcile(_ref(meta), generation, dict(spec), dict(status))
     write_status(patch.status, status, outcome.status)
@@ -102,6 +163,7 @@ def delete_resource(
     """Deletes what the ModelDeployment owns (or nothing, with Retain), then lets Kubernetes
     remove the object by returning."""
     context = _context(memo)
+    _wait_unless_ours(context, body, meta, _ref(meta))
     outcome = context.reconciler.teardown(
         _ref(meta), int(meta.get("generation") or 0), dict(spec), dict(status)
     )
@@ -114,6 +176,7 @@ def delete_resource(
     kopf.info(body, reason="Deleted", message=outcome.message[:1024])
     context.schedule.forget(meta["uid"])
     context.reconciler.forget(meta["uid"])
+    context.watched.forget(meta["uid"])
     metrics.MANAGED_RESOURCES.set(len(context.schedule))
 
 
@@ -127,6 +190,8 @@ def reconcile_endpoint_tick(
     uid = meta["uid"]
     generation = int(meta.get("generation") or 0)
     if not context.schedule.is_due(uid, generation, time.monotonic()):
+        return
+    if _is_stale(context, meta) or not is_ours(context, body, meta, _endpoint_ref(meta)):
         return
     outcome = context.reconciler.reconcile_endpoint(
         _endpoint_ref(meta), generation, dict(spec), dict(status)
@@ -143,6 +208,7 @@ def delete_endpoint(
     """Deletes the shared endpoint once no ModelDeployment is placed on it (or nothing,
     with Retain), then lets Kubernetes remove the ModelEndpoint by returning."""
     context = _context(memo)
+    _wait_unless_ours(context, body, meta, _endpoint_ref(meta))
     outcome = context.reconciler.teardown_endpoint(
         _endpoint_ref(meta), int(meta.get("generation") or 0), dict(spec), dict(status)
     )
@@ -152,7 +218,19 @@ def delete_endpoint(
         raise kopf.TemporaryError(outcome.message, delay=outcome.requeue_after)
     kopf.info(body, reason="Deleted", message=outcome.message[:1024])
     context.schedule.forget(meta["uid"])
+    context.watched.forget(meta["uid"])
     metrics.MANAGED_RESOURCES.set(len(context.schedule))
+
+
+def _wait_unless_ours(context: OperatorContext, body: Any, meta: Any, ref: DeploymentRef) -> None:
+    """Teardown of another installation's object: returning would remove the finalizer
+    (shared by every installation) before its owner deleted what it runs in SageMaker, so
+    wait instead; the owner's teardown removes the object."""
+    if not is_ours(context, body, meta, ref):
+        raise kopf.TemporaryError(
+            f"{ref.kind} {ref} belongs to another installation",
+            delay=max(60.0, context.settings.busy_poll_seconds),
+        )
 
 
 def health_probe(*, memo: Any, **_: Any) -> dict[str, Any]:

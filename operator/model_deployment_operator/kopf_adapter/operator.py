@@ -10,6 +10,7 @@ import kopf
 
 from model_deployment_operator import metrics
 from model_deployment_operator.domain.api_group import GROUP, VERSION
+from model_deployment_operator.domain.installation import progress_prefix
 from model_deployment_operator.kopf_adapter.handlers import (
     ENDPOINT_PLURAL,
     FINALIZER,
@@ -19,6 +20,7 @@ from model_deployment_operator.kopf_adapter.handlers import (
     delete_resource,
     health_probe,
     listen_for_registry_events,
+    note_watch_event,
     reconcile_endpoint_tick,
     reconcile_tick,
 )
@@ -57,6 +59,10 @@ def build_registry(context: OperatorContext) -> kopf.OperatorRegistry:
     kopf.on.startup(registry=registry, id="registry-events")(start_listeners)
     kopf.on.cleanup(registry=registry, id="registry-events")(stop_listeners)
     kopf.on.probe(registry=registry, id="reconciler")(health_probe)
+    for plural in (PLURAL, ENDPOINT_PLURAL):
+        kopf.on.event(GROUP, VERSION, plural, registry=registry, id=f"watch-{plural}")(
+            note_watch_event
+        )
     kopf.timer(
         GROUP,
         VERSION,
@@ -98,7 +104,9 @@ def build_registry(context: OperatorContext) -> kopf.OperatorRegistry:
 def configure_kopf(kopf_settings: kopf.OperatorSettings, context: OperatorContext) -> None:
     ours = context.settings
     kopf_settings.persistence.finalizer = FINALIZER
-    kopf_settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=GROUP)
+    kopf_settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(
+        prefix=progress_prefix(ours.installation)
+    )
     kopf_settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
         prefix=GROUP, key="last-handled-configuration"
     )
@@ -112,6 +120,11 @@ def configure_kopf(kopf_settings: kopf.OperatorSettings, context: OperatorContex
     kopf_settings.peering.standalone = True
     kopf_settings.watching.server_timeout = 300
     kopf_settings.watching.client_timeout = 330
+    if ours.selector:
+        # Server-side: the API server filters the list and watch, so this installation
+        # never receives (nor caches, nor ticks for) the objects of other installations.
+        for plural in (PLURAL, ENDPOINT_PLURAL):
+            kopf_settings.watching.label_selectors[GROUP, plural] = ours.selector
 
 
 def run(context: OperatorContext) -> None:
@@ -134,7 +147,12 @@ def run(context: OperatorContext) -> None:
     namespaces = list(settings.namespaces)
     log.info(
         "Starting model-deployment-operator",
-        extra={"namespaces": namespaces or "all", "tick_seconds": settings.tick_seconds},
+        extra={
+            "namespaces": namespaces or "all",
+            "selector": settings.selector or "none",
+            "installation": settings.installation,
+            "tick_seconds": settings.tick_seconds,
+        },
     )
 
     def run_kopf() -> None:

@@ -27,6 +27,9 @@ class ReconcilerSettings:
     # MDO_ENVIRONMENT: the environment of this installation's ModelDeployments without
     # spec.environment (domain/promotion/view.py).
     environment: str | None = None
+    # MDO_INSTALLATION: a placed ModelDeployment is not placed on a ModelEndpoint another
+    # installation claimed. None: claims are not checked (`plan`).
+    installation: str | None = None
 
 
 @dataclass(frozen=True)

@@ -136,7 +136,11 @@ class PlacedReconciler:
         except ClusterReadError as error:
             return namespace_unreadable_verdict(error)
         return host_endpoint(
-            spec, ref.namespace, found, default_region=self._settings.default_region
+            spec,
+            ref.namespace,
+            found,
+            default_region=self._settings.default_region,
+            installation=self._settings.installation,
         )
 
     def placed(

@@ -8,6 +8,7 @@ from typing import Any
 
 from model_deployment_operator.domain import naming
 from model_deployment_operator.domain.api_group import MODEL_ENDPOINT
+from model_deployment_operator.domain.installation import CLAIM_ANNOTATION, ClaimState, claim_of
 from model_deployment_operator.domain.naming import DeploymentRef
 from model_deployment_operator.domain.reasons import Reason
 from model_deployment_operator.domain.shared_observed import HostEndpoint
@@ -36,10 +37,12 @@ def host_endpoint(
     found: Mapping[str, Any] | None,
     *,
     default_region: str,
+    installation: str | None = None,
 ) -> HostEndpoint | Verdict:
     """The ModelEndpoint `spec.endpointRef` names, or why the deployment cannot be placed on
     it now: it does not exist yet or its spec is unreadable (waiting), or it hosts models
-    another way or in another region (someone has to fix a spec)."""
+    another way or in another region, or another installation reconciles it (someone has
+    to fix a spec or labels)."""
     assert spec.endpoint_ref is not None  # noqa: S101 - only for placed deployments
     name = spec.endpoint_ref.name
     if found is None:
@@ -73,6 +76,16 @@ def host_endpoint(
             "spec.region or make them agree",
         )
     metadata = found.get("metadata") or {}
+    claim = claim_of(metadata.get("annotations"), installation or "")
+    if installation is not None and claim.claim is ClaimState.OTHERS:
+        # Two installations acting on one SageMaker endpoint (one its variant, the other
+        # its components or models) is what the claims exist to prevent.
+        return blocked(
+            Reason.PLACEMENT_MISMATCH,
+            f"ModelEndpoint {name} is reconciled by installation {claim.holder} (annotation "
+            f"{CLAIM_ANNOTATION}), this ModelDeployment by installation {installation}; give "
+            "both the labels of one installation's selector",
+        )
     host_ref = DeploymentRef(
         namespace=namespace, name=name, uid=str(metadata.get("uid", "")), kind=MODEL_ENDPOINT
     )
