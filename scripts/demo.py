@@ -310,11 +310,13 @@ def run(work: Path, keep_logs: bool) -> None:
         step(11, "Clean up: stopping the operator, the emulator and the API server")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+def run_demo(run: Callable[[Path, bool], None], description: str | None, prefix: str) -> int:
+    """The command line around a demo: a logs directory kept on failure (or on request),
+    and a plain message on Ctrl-C once everything started has been stopped."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--keep-logs", action="store_true", help="Keep the logs directory.")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="mdo-demo-"))
+    work = Path(tempfile.mkdtemp(prefix=prefix))
     try:
         run(work, args.keep_logs)
     except KeyboardInterrupt:
@@ -328,6 +330,10 @@ def main() -> int:
         if not args.keep_logs:
             shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def main() -> int:
+    return run_demo(run, __doc__.splitlines()[0] if __doc__ else None, "mdo-demo-")
 
 
 if __name__ == "__main__":

@@ -10,11 +10,8 @@ the ModelEndpoint is not deleted while ModelDeployments are placed on it.
 
 from __future__ import annotations
 
-import argparse
 import json
-import shutil
 import sys
-import tempfile
 from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
@@ -23,7 +20,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from scripts.demo import local_stack, say, show, step, wait_for
+from scripts.demo import local_stack, run_demo, say, show, step, wait_for
 
 from devcluster import Kubectl
 from devstack.emulator import EmulatorProcess
@@ -242,23 +239,7 @@ def roll_back_and_delete(admin: Kubectl, demo: SharedDemo, served: dict[str, str
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--keep-logs", action="store_true", help="Keep the logs directory.")
-    args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="mdo-demo-shared-"))
-    try:
-        run(work, args.keep_logs)
-    except KeyboardInterrupt:
-        say("interrupted; everything started has been stopped")
-        return 130
-    except BaseException:
-        say(f"the demo failed; logs are in {work}")
-        raise
-    else:
-        say("demo finished")
-        if not args.keep_logs:
-            shutil.rmtree(work, ignore_errors=True)
-    return 0
+    return run_demo(run, __doc__.splitlines()[0] if __doc__ else None, "mdo-demo-shared-")
 
 
 if __name__ == "__main__":
