@@ -94,10 +94,10 @@ class Reconciler:
         self._identities = Identities(
             ports, directory, tenancy or TenancyPolicy(), settings.registry_poll_seconds
         )
-        promotion = PromotionJudge(settings.registry_poll_seconds, monotonic)
+        self._promotion = PromotionJudge(settings.registry_poll_seconds, monotonic)
         # One registry read per group and poll interval, shared by every ModelDeployment.
         self._registry_cache = RegistryCache(settings.registry_poll_seconds, monotonic)
-        registry = RegistryReader(self._registry_cache, self._identities.identity, promotion)
+        registry = RegistryReader(self._registry_cache, self._identities.identity, self._promotion)
         self._serving = ServingRecorder(self._now)
         self._observer = Observer(
             self._cache, registry, directory, settings.scaling_check_seconds, monotonic
@@ -247,6 +247,7 @@ class Reconciler:
         """A registry event arrived for this group: the next tick of any of its
         deployments reads it afresh (once, for all of them)."""
         self._registry_cache.invalidate(group_name)
+        self._promotion.forget_group(group_name)
 
     # ------------------------------------------------------------------ reconcile
 

@@ -129,6 +129,7 @@ class RegistryReader:
                 versions=versions,
                 live_version=live_version,
                 now=now,
+                reader=key.reader,
             )
             return selection, live_package
         return select_version(approval, group.name, versions), live_package

@@ -40,7 +40,11 @@ from model_deployment_operator.domain.registry_listing import (
     is_fresh,
 )
 from model_deployment_operator.domain.spec import GROUP_ARN_PATTERN
-from model_deployment_operator.domain.tenancy import SESSION_TAG_NAME, AwsIdentity
+from model_deployment_operator.domain.tenancy import (
+    OPERATOR_IDENTITY,
+    SESSION_TAG_NAME,
+    AwsIdentity,
+)
 
 T = TypeVar("T")
 Page = tuple[tuple[PackageVersion, ...], str | None]
@@ -62,6 +66,9 @@ class Reader:
 def reader_of(identity: AwsIdentity) -> Reader:
     tags = tuple(tag for tag in identity.session_tags if tag[0] != SESSION_TAG_NAME)
     return Reader(identity.role_arn, identity.external_id, tags)
+
+
+OPERATOR_READER = reader_of(OPERATOR_IDENTITY)
 
 
 def private_reader(consumer: str) -> Reader:
