@@ -103,6 +103,24 @@ def test_one_listing_per_group_and_poll_for_every_deployment(
     assert emulator.control.call_count("DescribeModelPackageGroup") == 1
 
 
+def test_the_deployment_whose_poll_finds_a_new_approval_wakes_the_rest_of_the_group(
+    emulator: Emulator, reconciler: Reconciler, monotonic: Monotonic
+) -> None:
+    register(emulator, GROUP)
+    deployments = {name: spec() for name in ("fraud-a", "fraud-b", "fraud-c")}
+    reconcile_all(reconciler, deployments)
+    monotonic.now += POLL
+    first = reconciler.reconcile(DeploymentRef("ml-prod", "fraud-a", "uid-fraud-a"), 1, spec(), {})
+    assert first.wake == ()  # nothing changed
+
+    register(emulator, GROUP)
+    monotonic.now += POLL
+    found = reconciler.reconcile(DeploymentRef("ml-prod", "fraud-b", "uid-fraud-b"), 1, spec(), {})
+    assert set(found.wake) == {"uid-fraud-a", "uid-fraud-c"}
+    woken = reconciler.reconcile(DeploymentRef("ml-prod", "fraud-c", "uid-fraud-c"), 1, spec(), {})
+    assert woken.wake == ()
+
+
 def test_promotion_requirements_share_one_read_of_a_versions_details(
     emulator: Emulator, reconciler: Reconciler
 ) -> None:

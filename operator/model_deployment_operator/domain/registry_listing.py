@@ -70,3 +70,19 @@ def is_fresh(read: ReadAge, poll_seconds: float) -> bool:
         return False
     limit = poll_seconds if read.shared else poll_seconds * UNSHARED_FRESHNESS
     return read.age_seconds < limit
+
+
+def listing_changed(before: Listing | None, after: Listing) -> bool:
+    """Whether a new listing shows the group changed since the one it replaces: among the
+    newest versions both listed, a version added or removed, or one's approval or package
+    status changed."""
+    if before is None:
+        return False
+    depth = min(len(before.versions), len(after.versions))
+    if depth == 0:
+        return len(before.versions) != len(after.versions)
+    return _facts(before.versions[:depth]) != _facts(after.versions[:depth])
+
+
+def _facts(versions: Sequence[PackageVersion]) -> tuple[tuple[int, str, str], ...]:
+    return tuple((v.version, v.approval_status, v.package_status) for v in versions)

@@ -6,7 +6,8 @@ replaces observing anything that can change behind the operator's back.
 - placed deployments: the package a Model was made from, a package's artifact URI and what
   a multi-model refresh config loads never change either: cached (bounded);
 - per ModelDeployment: when autoscaling was last verified, which deployment's leftovers
-  were already collected, and how many transient failures in a row.
+  were already collected, how many transient failures in a row, and whom its registry
+  read says to wake.
 
 The registry reads every ModelDeployment shares are in registry_cache.py.
 """
@@ -60,6 +61,14 @@ class ResourceMemory:
     scaling_verified: tuple[tuple[object, ...], float] | None = None
     collected_config: str | None = None
     consecutive_transient_failures: int = 0
+    # The ModelDeployments of its group to wake: this tick's registry read found the group
+    # changed (reconcile/registry_cache.py).
+    registry_wake: tuple[str, ...] = ()
+
+    def take_registry_wake(self) -> tuple[str, ...]:
+        woken, self.registry_wake = self.registry_wake, ()
+        return woken
+
     # What the serving records on model packages were last brought in line with
     # (reconcile/promotion.py), so an unchanged deployment writes nothing.
     served_recorded: tuple[object, ...] | None = None

@@ -130,6 +130,10 @@ class Reconciler:
         memory = self._memories.of(ref.uid)
         with memory.lock:
             outcome = self._reconcile(memory, ref, generation, raw_spec, parse_status(raw_status))
+            woken = memory.take_registry_wake()
+            if woken:
+                # The group changed: its other deployments act on it now, not at their polls.
+                outcome = replace(outcome, wake=(*outcome.wake, *woken))
         metrics.RECONCILES.labels(outcome.verdict).inc()
         metrics.RECONCILE_SECONDS.observe(time.perf_counter() - started)
         return outcome

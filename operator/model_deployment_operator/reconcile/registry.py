@@ -66,7 +66,7 @@ class RegistryReader:
     def select(
         self,
         port: SageMakerPort,
-        memory: ResourceMemory,  # noqa: ARG002 - reads are shared, none is kept per deployment
+        memory: ResourceMemory,
         desired: RegistryUser,
         live_arn: str | None,
         now: datetime,
@@ -106,12 +106,15 @@ class RegistryReader:
             )
             versions = tuple(v for v in found if v is not None)
         else:
-            versions = self._cache.versions(
+            listed = self._cache.versions(
                 key,
                 consumer,
                 partial(registry_scan_is_sufficient, approval, live_version),
                 partial(_list_page, port, name_or_arn),
             )
+            versions = listed.versions
+            # This tick's read found the group changed: the reconciler wakes the rest of it.
+            memory.registry_wake = listed.changed_for
         live = (live_arn or "").lower()
         live_package = next((v for v in versions if v.arn.lower() == live), None)
         requirements = approval.requirements

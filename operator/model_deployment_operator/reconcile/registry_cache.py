@@ -18,6 +18,10 @@ the one read in flight and then reuse it; a read that fails fails for those that
 it too, instead of each trying again in turn. Invalidation (a registry event, a version this
 operator rejected) makes every read of the group stale at once; entries no deployment asked
 for in a few poll intervals are dropped.
+
+A new listing that shows the group changed (a version registered, approved or rejected)
+names the entry's other consumers that last looked before it: the reconciler wakes them, so
+a change one deployment's poll found reaches the whole group at once, as an event would.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from model_deployment_operator.domain.registry_listing import (
     Listing,
     ReadAge,
     is_fresh,
+    listing_changed,
 )
 from model_deployment_operator.domain.spec import GROUP_ARN_PATTERN
 from model_deployment_operator.domain.tenancy import (
@@ -111,6 +116,16 @@ class _Entry:
     described: dict[int, _Read[PackageVersion | None]] = field(default_factory=dict)
     # operation -> (ticket drawn when it failed, the error)
     failures: dict[str, tuple[int, SageMakerCallError]] = field(default_factory=dict)
+    # consumer -> (ticket drawn when it last asked, when)
+    consumers: dict[str, tuple[int, float]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Listed:
+    versions: tuple[PackageVersion, ...]
+    # This call's read found the group changed: the other consumers that last looked before
+    # it, to reconcile now rather than at their next poll.
+    changed_for: tuple[str, ...] = ()
 
 
 class RegistryCache:
@@ -132,7 +147,7 @@ class RegistryCache:
     ) -> PackageGroup | None:
         """The group, or None when it does not exist (for the reader) — asked again once
         that answer is stale."""
-        with self._held(key) as (entry, ticket):
+        with self._held(key, consumer) as (entry, ticket):
             read = entry.group
             if read is not None and (read.value is not None or self._fresh(entry, read, consumer)):
                 _use(read, consumer)
@@ -148,14 +163,16 @@ class RegistryCache:
         consumer: str,
         sufficient: Callable[[Sequence[PackageVersion]], bool],
         list_page: Callable[[str | None], Page],
-    ) -> tuple[PackageVersion, ...]:
+    ) -> Listed:
         """The group's newest versions, newest first, at least as deep as `sufficient` asks
         (or the whole group, up to the page limit): the fresh listing, continued from its
         token when this consumer needs older versions, else a new listing."""
-        with self._held(key) as (entry, ticket):
-            read = entry.listing
+        with self._held(key, consumer) as (entry, ticket):
+            replaced = entry.listing
+            read = replaced
             if read is not None and self._fresh(entry, read, consumer):
                 _use(read, consumer)
+                replaced = None
             else:
                 read = _Read(EMPTY_LISTING, self._monotonic(), entry.generation, consumer)
             while read.value.pages == 0 or (
@@ -166,7 +183,14 @@ class RegistryCache:
                 read.value = read.value.extended(page, next_token)
                 # Kept page by page: a failure later keeps what was listed.
                 entry.listing = read
-            return read.value.versions
+            if replaced is None or not listing_changed(replaced.value, read.value):
+                return Listed(read.value.versions)
+            looked_before = [
+                other
+                for other, (asked, _) in entry.consumers.items()
+                if asked < ticket and other != consumer
+            ]
+            return Listed(read.value.versions, tuple(sorted(looked_before)))
 
     def version(
         self,
@@ -177,7 +201,7 @@ class RegistryCache:
     ) -> PackageVersion | None:
         """One version (a pinned one): from the fresh listing when it went that deep, else
         described, and the description reused like a listing."""
-        with self._held(key) as (entry, ticket):
+        with self._held(key, consumer) as (entry, ticket):
             listing = entry.listing
             if (
                 listing is not None
@@ -208,14 +232,15 @@ class RegistryCache:
     # ------------------------------------------------------------------ internals
 
     @contextmanager
-    def _held(self, key: GroupKey) -> Iterator[tuple[_Entry, int]]:
-        ticket = next(self._tickets)
+    def _held(self, key: GroupKey, consumer: str) -> Iterator[tuple[_Entry, int]]:
         now = self._monotonic()
         with self._lock:
+            ticket = next(self._tickets)
             entry = self._entries.get(key)
             if entry is None:
                 entry = self._entries[key] = _Entry(key)
             entry.used_at = now
+            entry.consumers[consumer] = (ticket, now)
             self._sweep(now)
         with entry.lock:
             yield entry, ticket
@@ -228,6 +253,10 @@ class RegistryCache:
         for key, entry in list(self._entries.items()):
             if entry.used_at < idle_since and not entry.lock.locked():
                 del self._entries[key]
+                continue
+            for consumer, (_, asked_at) in list(entry.consumers.items()):
+                if asked_at < idle_since:
+                    del entry.consumers[consumer]
 
     def _fresh(self, entry: _Entry, read: _Read[T], consumer: str) -> bool:
         age = ReadAge(

@@ -10,18 +10,19 @@ from model_deployment_operator.domain.registry_listing import (
     Listing,
     ReadAge,
     is_fresh,
+    listing_changed,
 )
 
 POLL = 60.0
 
 
-def version(number: int) -> PackageVersion:
+def version(number: int, approval: str = "Approved", package: str = "Completed") -> PackageVersion:
     return PackageVersion(
         arn=f"arn:aws:sagemaker:us-east-1:111122223333:model-package/g/{number}",
         group_name="g",
         version=number,
-        approval_status="Approved",
-        package_status="Completed",
+        approval_status=approval,
+        package_status=package,
     )
 
 
@@ -70,3 +71,30 @@ def test_a_listing_ends_at_the_group_end_or_the_page_limit() -> None:
     assert Listing((version(2),), "next", MAX_REGISTRY_PAGES).exhausted
     extended = Listing((version(3),), "t1", 1).extended((version(2), version(1)), None)
     assert extended == Listing((version(3), version(2), version(1)), None, 2)
+
+
+def listing(*versions: PackageVersion) -> Listing:
+    return Listing(versions, None, 1)
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "changed"),
+    [
+        (None, listing(version(2)), False),
+        (listing(version(2), version(1)), listing(version(2), version(1)), False),
+        # Registered, approved, rejected, finished, deleted.
+        (listing(version(2)), listing(version(3, "PendingManualApproval"), version(2)), True),
+        (listing(version(2, "PendingManualApproval")), listing(version(2)), True),
+        (listing(version(2), version(1)), listing(version(2, "Rejected"), version(1)), True),
+        (listing(version(2, package="InProgress")), listing(version(2)), True),
+        (listing(version(3), version(2)), listing(version(2)), True),
+        (listing(), listing(version(1)), True),
+        (listing(), listing(), False),
+        # Only as deep as both read: a deeper read of an unchanged group is no change.
+        (listing(version(3)), listing(version(3), version(2), version(1)), False),
+    ],
+)
+def test_what_counts_as_the_group_changed(
+    before: Listing | None, after: Listing, changed: bool
+) -> None:
+    assert listing_changed(before, after) is changed

@@ -121,25 +121,44 @@ def test_a_deeper_consumer_continues_the_listing_from_its_token(
     cache: RegistryCache, clock: Clock
 ) -> None:
     registry = Registry(9)
-    newest = cache.versions(KEY, "a", first_approved, registry.list_page)
+    newest = cache.versions(KEY, "a", first_approved, registry.list_page).versions
     assert [v.version for v in newest] == [9, 8]
     # "b" serves version 4: it needs the listing down to it.
-    deeper = cache.versions(KEY, "b", down_to(4), registry.list_page)
+    deeper = cache.versions(KEY, "b", down_to(4), registry.list_page).versions
     assert [v.version for v in deeper] == [9, 8, 7, 6, 5, 4]
     assert registry.pages_asked == [None, "2", "4"]
     # Both now get what was listed, without another call.
-    again = cache.versions(KEY, "a", first_approved, registry.list_page)
+    again = cache.versions(KEY, "a", first_approved, registry.list_page).versions
     assert [v.version for v in again] == [9, 8, 7, 6, 5, 4]
     assert registry.pages_asked == [None, "2", "4"]
 
 
 def test_a_listing_stops_at_the_group_end(cache: RegistryCache) -> None:
     registry = Registry(3)
-    listed = cache.versions(KEY, "a", down_to(0), registry.list_page)
+    listed = cache.versions(KEY, "a", down_to(0), registry.list_page).versions
     assert [v.version for v in listed] == [3, 2, 1]
     assert registry.pages_asked == [None, "2"]
     cache.versions(KEY, "b", down_to(0), registry.list_page)
     assert registry.pages_asked == [None, "2"]
+
+
+def test_a_read_that_finds_the_group_changed_names_the_deployments_that_looked_before(
+    cache: RegistryCache, clock: Clock
+) -> None:
+    registry = Registry(5)
+    cache.versions(KEY, "a", first_approved, registry.list_page)
+    cache.versions(KEY, "b", first_approved, registry.list_page)
+    cache.version(KEY, "pinned", 5, lambda: registry.describe(5))
+    clock.now += POLL
+    unchanged = cache.versions(KEY, "b", first_approved, registry.list_page)
+    assert unchanged.changed_for == ()
+    clock.now += POLL
+    registry.versions[0] = version(5, approval="Rejected")
+    changed = cache.versions(KEY, "a", first_approved, registry.list_page)
+    assert changed.changed_for == ("b", "pinned")
+    # The others read nothing, and are not asked to wake anyone.
+    assert cache.versions(KEY, "b", first_approved, registry.list_page).changed_for == ()
+    assert registry.pages_asked == [None, None, None]
 
 
 def test_a_registry_event_makes_the_next_reconcile_read_afresh(
@@ -152,7 +171,7 @@ def test_a_registry_event_makes_the_next_reconcile_read_afresh(
     assert registry.pages_asked == [None]
     assert cache.invalidate("Fraud") == 1  # names are matched case-insensitively
     registry.versions.insert(0, version(6))
-    listed = cache.versions(KEY, "b", first_approved, registry.list_page)
+    listed = cache.versions(KEY, "b", first_approved, registry.list_page).versions
     assert listed[0].version == 6
     cache.versions(KEY, "c", first_approved, registry.list_page)
     assert registry.pages_asked == [None, None]
@@ -270,7 +289,7 @@ def test_concurrent_reconciles_of_a_group_wait_for_the_one_read_in_flight(
 
     def reconcile(consumer: str) -> None:
         asking.release()
-        results.append(cache.versions(KEY, consumer, first_approved, slow_page))
+        results.append(cache.versions(KEY, consumer, first_approved, slow_page).versions)
 
     threads = [threading.Thread(target=reconcile, args=(f"d{n}",)) for n in range(workers)]
     for thread in threads:
@@ -315,4 +334,5 @@ def test_a_read_that_fails_fails_for_those_that_waited_for_it(cache: RegistryCac
     assert calls == [None]
     assert failures == ["ThrottlingException"] * 6
     # Asked after the failure: tried again.
-    assert cache.versions(KEY, "a", first_approved, registry.list_page)[0].version == 5
+    listed = cache.versions(KEY, "a", first_approved, registry.list_page)
+    assert listed.versions[0].version == 5
