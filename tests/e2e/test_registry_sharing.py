@@ -3,7 +3,8 @@
 Seven ModelDeployments deploy from one group: six LatestApproved, one Pinned. The emulator's
 call log shows the group listed about once per registry poll interval (not once per
 deployment and poll), an approval delivered as a registry event moving all six on one
-listing, and the pinned deployment listing nothing.
+listing, and the pinned deployment listing nothing. Without events, the poll that finds an
+approval moves the whole group at once.
 """
 
 from __future__ import annotations
@@ -118,3 +119,34 @@ def test_one_group_is_read_once_per_poll_and_once_per_event_for_all_its_deployme
     updated = {c["resource"] for c in calls_of(stack, "UpdateEndpoint") if c["at"] < soon}
     assert updated == {stack.endpoint_name(name) for name in LATEST}
     assert len(after_event) == 1, after_event
+
+
+@pytest.mark.operator_settings(registry_poll_seconds=str(POLL_SECONDS), jitter_fraction="0.1")
+def test_an_approval_one_poll_finds_moves_the_whole_group_at_once(stack: Stack) -> None:
+    """Without registry events: the deployment whose poll lists the approved version wakes
+    the others, so all update together instead of each at its own next poll."""
+    stack.registry.register(GROUP, approval="Approved")
+    for name in LATEST:
+        stack.apply(name)
+    for name in LATEST:
+        stack.wait_serving(name, version=1)
+    second = stack.registry.register(GROUP)
+    time.sleep(POLL_SECONDS)
+    forget_calls(stack)
+    stack.registry.approve(second)
+    approval = calls_of(stack, "UpdateModelPackage")[0]
+
+    def all_updated() -> list[dict[str, Any]] | None:
+        found = calls_of(stack, "UpdateEndpoint")
+        return found if len(found) == len(LATEST) else None
+
+    updates = wait_for(
+        all_updated, timeout=4 * POLL_SECONDS, what="every deployment's UpdateEndpoint"
+    )
+    found_by = next(
+        c for c in calls_of(stack, "ListModelPackages", GROUP) if c["at"] > approval["at"]
+    )
+    last_update = max(c["at"] for c in updates)
+    # Each at its own next poll, six updates would spread over most of an interval.
+    assert last_update - found_by["at"] < 3.0, f"{last_update - found_by['at']:.1f}s"
+    assert last_update - approval["at"] < POLL_SECONDS + 3.0
