@@ -3,11 +3,13 @@ replaces observing anything that can change behind the operator's back.
 
 - endpoint configs (and the model package behind them) are immutable: cached by name;
 - an endpoint's ownership tags are cached per endpoint incarnation (ARN + creation time);
-- a model package group's name and ARN never change: cached;
 - placed deployments: the package a Model was made from, a package's artifact URI and what
   a multi-model refresh config loads never change either: cached (bounded);
-- per ModelDeployment: the last registry read, when autoscaling was last verified, which
-  deployment's leftovers were already collected, and how many transient failures in a row.
+- per ModelDeployment: when autoscaling was last verified, which deployment's leftovers
+  were already collected, how many transient failures in a row, and whom its registry
+  read says to wake.
+
+The registry reads every ModelDeployment shares are in registry_cache.py.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from model_deployment_operator.domain.observed import DeployedConfig
-from model_deployment_operator.domain.registry import PackageGroup, PackageVersion
 
 T = TypeVar("T")
 
@@ -53,22 +54,21 @@ class Facts(Generic[T]):
 
 
 @dataclass
-class RegistryRead:
-    key: tuple[object, ...]
-    read_at: float
-    versions: tuple[PackageVersion, ...]
-    group: PackageGroup | None
-
-
-@dataclass
 class ResourceMemory:
     """Per-ModelDeployment process memory: saves calls, never decides behaviour alone."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
-    registry: RegistryRead | None = None
     scaling_verified: tuple[tuple[object, ...], float] | None = None
     collected_config: str | None = None
     consecutive_transient_failures: int = 0
+    # The ModelDeployments of its group to wake: this tick's registry read found the group
+    # changed (reconcile/registry_cache.py).
+    registry_wake: tuple[str, ...] = ()
+
+    def take_registry_wake(self) -> tuple[str, ...]:
+        woken, self.registry_wake = self.registry_wake, ()
+        return woken
+
     # What the serving records on model packages were last brought in line with
     # (reconcile/promotion.py), so an unchanged deployment writes nothing.
     served_recorded: tuple[object, ...] | None = None
@@ -79,7 +79,6 @@ class SharedCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._groups: dict[tuple[str, str], PackageGroup] = {}
         self._configs: dict[tuple[str, str], DeployedConfig] = {}
         self._owners: dict[tuple[str, str, object], dict[str, str]] = {}
         # Placed deployments: Model -> model package, package -> artifact, refresh config's
@@ -87,14 +86,6 @@ class SharedCache:
         self.model_packages: Facts[str] = Facts()
         self.package_artifacts: Facts[str] = Facts()
         self.refresh_records: Facts[dict[str, str]] = Facts()
-
-    def group(self, region: str, name_or_arn: str) -> PackageGroup | None:
-        with self._lock:
-            return self._groups.get((region, name_or_arn))
-
-    def remember_group(self, region: str, name_or_arn: str, group: PackageGroup) -> None:
-        with self._lock:
-            self._groups[(region, name_or_arn)] = group
 
     def config(self, region: str, name: str) -> DeployedConfig | None:
         with self._lock:
@@ -137,16 +128,3 @@ class MemoryBook:
     def forget(self, uid: str) -> None:
         with self._lock:
             self._resources.pop(uid, None)
-
-    def registry_changed(self, group_name: str) -> None:
-        """Drop every registry read of this group, so the next tick reads it again."""
-        lowered = group_name.lower()
-        with self._lock:
-            for memory in self._resources.values():
-                read = memory.registry
-                if (
-                    read is not None
-                    and read.group is not None
-                    and read.group.name.lower() == lowered
-                ):
-                    memory.registry = None

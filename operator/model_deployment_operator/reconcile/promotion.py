@@ -2,7 +2,9 @@
 
 - PromotionJudge: LatestApproved with approval.requirements. Reads the details of the
   candidate versions newest first (DescribeModelPackage, and the S3 reports a metric gate
-  names), cached by ARN for most of a poll interval, and stops at the first that passes.
+  names), cached by reading identity and ARN for most of a poll interval (one read for
+  deployments asking at once; dropped by a registry event for the group), and stops at the
+  first that passes.
   Records `mdo:approved-at` on a version the first time any operator reads it Approved.
 - ServingRecorder: writes on each model package when it starts and stops serving in this
   environment, from the deployment's status.history (so a restart finds what to write).
@@ -14,7 +16,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from model_deployment_operator.domain.errors import SageMakerCallError
@@ -42,6 +44,7 @@ from model_deployment_operator.domain.spec.promotion import RequirementsSpec
 from model_deployment_operator.domain.status import HistoryEntry, Outcome
 from model_deployment_operator.ports import SageMakerPort
 from model_deployment_operator.reconcile.memory import FACTS_LIMIT, ResourceMemory
+from model_deployment_operator.reconcile.registry_cache import OPERATOR_READER, Reader
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +52,23 @@ log = logging.getLogger(__name__)
 FRESHNESS = 0.8
 
 
+@dataclass
+class _Details:
+    """A version's details as one reader read them; the lock makes deployments judging the
+    same version at once wait for one read (single flight)."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    read: tuple[float, PackageDetails] | None = None
+
+
 class PromotionJudge:
     def __init__(self, poll_seconds: float, monotonic: Callable[[], float]) -> None:
         self._ttl = poll_seconds * FRESHNESS
         self._monotonic = monotonic
         self._lock = threading.Lock()
-        self._details: OrderedDict[tuple[str, str], tuple[float, PackageDetails]] = OrderedDict()
+        # By (region, reader, package ARN): like the registry cache, shared by every
+        # deployment reading as the same identity (registry_cache.py).
+        self._details: OrderedDict[tuple[str, Reader, str], _Details] = OrderedDict()
 
     def select(
         self,
@@ -66,12 +80,14 @@ class PromotionJudge:
         versions: Sequence[PackageVersion],
         live_version: int | None,
         now: datetime,
+        reader: Reader = OPERATOR_READER,
     ) -> Selection:
         """Judged as of `now`, the tick's moment: the one its status and a deployment it
-        starts are stamped with, so a deployment never starts before its version passed."""
+        starts are stamped with, so a deployment never starts before its version passed.
+        `port` acts as `reader`."""
 
         def judge_one(version: PackageVersion) -> Failure | None:
-            details = self._details_of(port, region, version, requirements, now)
+            details = self._details_of(port, (region, reader, version.arn), requirements, now)
             if details is None:
                 return Failure(
                     Requirement.METRIC_GATE,
@@ -87,17 +103,39 @@ class PromotionJudge:
 
         return select_promoted(group_name, versions, live_version, judge_one)
 
+    def forget_group(self, group_name: str) -> None:
+        """The group changed (a registry event): read its versions' details afresh."""
+        lowered = group_name.lower()
+        with self._lock:
+            for key in [k for k in self._details if _group_of(k[2]) == lowered]:
+                del self._details[key]
+
     def _details_of(
         self,
         port: SageMakerPort,
-        region: str,
-        version: PackageVersion,
+        key: tuple[str, Reader, str],
         requirements: RequirementsSpec,
         now: datetime,
     ) -> PackageDetails | None:
-        key = (region, version.arn)
         with self._lock:
-            cached = self._details.get(key)
+            entry = self._details.get(key)
+            if entry is None:
+                entry = self._details[key] = _Details()
+            self._details.move_to_end(key)
+            while len(self._details) > FACTS_LIMIT:
+                self._details.popitem(last=False)
+        with entry.lock:
+            return self._read_details(port, entry, key[2], requirements, now)
+
+    def _read_details(
+        self,
+        port: SageMakerPort,
+        entry: _Details,
+        arn: str,
+        requirements: RequirementsSpec,
+        now: datetime,
+    ) -> PackageDetails | None:
+        cached = entry.read
         needed = reports_needed(requirements)
         if (
             cached is not None
@@ -105,14 +143,14 @@ class PromotionJudge:
             and needed <= set(cached[1].documents)
         ):
             return cached[1]
-        details = port.describe_package_details(version.arn)
+        details = port.describe_package_details(arn)
         if details is None:
             return None
         if APPROVED_AT_KEY not in details.metadata:
             # The registry keeps no approval time: the first operator to read the version
             # Approved records when it did, for every environment's minTimeSinceApproval.
             stamp = {APPROVED_AT_KEY: format_time(now)}
-            port.update_package_metadata(version.arn, stamp)
+            port.update_package_metadata(arn, stamp)
             details = replace(details, metadata={**details.metadata, **stamp})
         documents = {
             report: port.read_report(details.reports[report])
@@ -120,12 +158,13 @@ class PromotionJudge:
             if report in details.reports
         }
         details = replace(details, documents=documents)
-        with self._lock:
-            self._details[key] = (self._monotonic(), details)
-            self._details.move_to_end(key)
-            while len(self._details) > FACTS_LIMIT:
-                self._details.popitem(last=False)
+        entry.read = (self._monotonic(), details)
         return details
+
+
+def _group_of(package_arn: str) -> str:
+    """arn:...:model-package/<group>/<version> -> <group> (lower case)."""
+    return package_arn.partition(":model-package/")[2].rpartition("/")[0].lower()
 
 
 def serving_now(history: Sequence[HistoryEntry]) -> tuple[HistoryEntry | None, HistoryEntry | None]:

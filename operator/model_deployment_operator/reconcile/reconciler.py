@@ -66,6 +66,7 @@ from model_deployment_operator.reconcile.outcomes import (
 from model_deployment_operator.reconcile.placed import PlacedReconciler, PlacedTick
 from model_deployment_operator.reconcile.promotion import PromotionJudge, ServingRecorder
 from model_deployment_operator.reconcile.registry import RegistryReader
+from model_deployment_operator.reconcile.registry_cache import RegistryCache
 from model_deployment_operator.reconcile.teardown import tear_down
 
 log = logging.getLogger(__name__)
@@ -93,8 +94,10 @@ class Reconciler:
         self._identities = Identities(
             ports, directory, tenancy or TenancyPolicy(), settings.registry_poll_seconds
         )
-        promotion = PromotionJudge(settings.registry_poll_seconds, monotonic)
-        registry = RegistryReader(self._cache, settings.registry_poll_seconds, monotonic, promotion)
+        self._promotion = PromotionJudge(settings.registry_poll_seconds, monotonic)
+        # One registry read per group and poll interval, shared by every ModelDeployment.
+        self._registry_cache = RegistryCache(settings.registry_poll_seconds, monotonic)
+        registry = RegistryReader(self._registry_cache, self._identities.identity, self._promotion)
         self._serving = ServingRecorder(self._now)
         self._observer = Observer(
             self._cache, registry, directory, settings.scaling_check_seconds, monotonic
@@ -127,6 +130,10 @@ class Reconciler:
         memory = self._memories.of(ref.uid)
         with memory.lock:
             outcome = self._reconcile(memory, ref, generation, raw_spec, parse_status(raw_status))
+            woken = memory.take_registry_wake()
+            if woken:
+                # The group changed: its other deployments act on it now, not at their polls.
+                outcome = replace(outcome, wake=(*outcome.wake, *woken))
         metrics.RECONCILES.labels(outcome.verdict).inc()
         metrics.RECONCILE_SECONDS.observe(time.perf_counter() - started)
         return outcome
@@ -241,8 +248,10 @@ class Reconciler:
         self._memories.forget(uid)
 
     def registry_changed(self, group_name: str) -> None:
-        """A registry event arrived for this group: read it on the next tick."""
-        self._memories.registry_changed(group_name)
+        """A registry event arrived for this group: the next tick of any of its
+        deployments reads it afresh (once, for all of them)."""
+        self._registry_cache.invalidate(group_name)
+        self._promotion.forget_group(group_name)
 
     # ------------------------------------------------------------------ reconcile
 
@@ -510,7 +519,7 @@ class Reconciler:
             memory.collected_config = target.config_name
         if any(isinstance(a, RejectModelPackage) for a in execution.succeeded):
             # The version this tick rejected must not be selected again from a stale read.
-            self._memories.registry_changed(desired.spec.group_name)
+            self._registry_cache.invalidate(desired.spec.group_name)
 
     # ------------------------------------------------------------------ promotion
 

@@ -1,13 +1,17 @@
-"""Reading the model registry for one ModelDeployment: at most once per registry poll
-interval (sooner after a spec change or a registry event), newest versions first, only as
-many pages as the approval policy needs; pinned versions are described directly."""
+"""Reading the model registry for one ModelDeployment, dedicated or placed, through the
+registry cache every deployment shares (registry_cache.py): a group is listed once per
+registry poll interval whichever deployment asks first (sooner after a registry event),
+newest versions first and only as many pages as the deepest consumer needs; pinned versions
+come from that listing when it went deep enough, else are described (and shared) directly."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Protocol
 
+from model_deployment_operator.domain.naming import DeploymentRef
 from model_deployment_operator.domain.policy import (
     NoVersionAllowed,
     Selection,
@@ -20,19 +24,26 @@ from model_deployment_operator.domain.registry import (
     PackageVersion,
     versioned_package_arn,
 )
+from model_deployment_operator.domain.registry_listing import REGISTRY_PAGE_SIZE
 from model_deployment_operator.domain.spec import ApprovalPolicy, ModelDeploymentSpec
+from model_deployment_operator.domain.tenancy import AwsIdentity
+from model_deployment_operator.domain.verdict import Verdict
 from model_deployment_operator.ports import SageMakerPort
-from model_deployment_operator.reconcile.memory import RegistryRead, ResourceMemory, SharedCache
+from model_deployment_operator.reconcile.memory import ResourceMemory
 from model_deployment_operator.reconcile.promotion import PromotionJudge
-
-REGISTRY_PAGE_SIZE = 25
-MAX_REGISTRY_PAGES = 40
-# A read younger than this share of the poll interval is reused.
-FRESHNESS = 0.8
+from model_deployment_operator.reconcile.registry_cache import (
+    GroupKey,
+    RegistryCache,
+    private_reader,
+    reader_of,
+)
 
 
 class RegistryUser(Protocol):
     """What reading the registry needs of a ModelDeployment, wherever it is placed."""
+
+    @property
+    def ref(self) -> DeploymentRef: ...
 
     @property
     def spec(self) -> ModelDeploymentSpec: ...
@@ -44,14 +55,12 @@ class RegistryUser(Protocol):
 class RegistryReader:
     def __init__(
         self,
-        cache: SharedCache,
-        poll_seconds: float,
-        monotonic: Callable[[], float],
+        cache: RegistryCache,
+        identity_of: Callable[[DeploymentRef], AwsIdentity | Verdict],
         promotion: PromotionJudge | None = None,
     ) -> None:
         self._cache = cache
-        self._poll_seconds = poll_seconds
-        self._monotonic = monotonic
+        self._identity_of = identity_of
         self._promotion = promotion
 
     def select(
@@ -63,32 +72,51 @@ class RegistryReader:
         now: datetime,
     ) -> tuple[Selection, PackageVersion | None]:
         """The version the policy allows as of `now` (the tick's moment), and the package
-        the endpoint serves now (if it is one of the versions read)."""
+        the endpoint serves now (if it is one of the versions read). `port` acts as the
+        identity `identity_of` names for the deployment."""
         spec = desired.spec
         approval = spec.approval
-        key = (
-            desired.region,
-            spec.model_package_group_name,
-            approval.policy,
-            approval.pinned_version,
-            approval.requirements is not None,
-        )
-        read = memory.registry
-        stale = read is None or self._monotonic() - read.read_at > self._poll_seconds * FRESHNESS
-        if read is None or read.key != key or stale:
-            read = self._scan(port, desired, key, live_arn)
-            memory.registry = read
-        if read.group is None:
+        key = self._key(desired)
+        consumer = desired.ref.uid
+        name_or_arn = spec.model_package_group_name
+        group = self._cache.group(key, consumer, partial(port.describe_package_group, name_or_arn))
+        if group is None:
             return (
                 NoVersionAllowed(
                     Reason.MODEL_PACKAGE_GROUP_NOT_FOUND,
-                    f"Model package group {spec.model_package_group_name} does not exist in "
+                    f"Model package group {name_or_arn} does not exist in "
                     f"region {desired.region}, or the operator's IAM role may not describe it",
                 ),
                 None,
             )
+        live_version = version_in_group(group, live_arn)
+        versions: Sequence[PackageVersion]
+        if approval.policy is ApprovalPolicy.PINNED and approval.pinned_version is not None:
+            wanted = {approval.pinned_version}
+            if live_version is not None:
+                wanted.add(live_version)
+            found = (
+                self._cache.version(
+                    key,
+                    consumer,
+                    number,
+                    partial(port.describe_package, versioned_package_arn(group.arn, number)),
+                )
+                for number in sorted(wanted)
+            )
+            versions = tuple(v for v in found if v is not None)
+        else:
+            listed = self._cache.versions(
+                key,
+                consumer,
+                partial(registry_scan_is_sufficient, approval, live_version),
+                partial(_list_page, port, name_or_arn),
+            )
+            versions = listed.versions
+            # This tick's read found the group changed: the reconciler wakes the rest of it.
+            memory.registry_wake = listed.changed_for
         live = (live_arn or "").lower()
-        live_package = next((v for v in read.versions if v.arn.lower() == live), None)
+        live_package = next((v for v in versions if v.arn.lower() == live), None)
         requirements = approval.requirements
         if (
             self._promotion is not None
@@ -100,55 +128,29 @@ class RegistryReader:
                 port,
                 desired.region,
                 requirements,
-                group_name=read.group.name,
-                versions=read.versions,
-                live_version=version_in_group(read.group, live_arn),
+                group_name=group.name,
+                versions=versions,
+                live_version=live_version,
                 now=now,
+                reader=key.reader,
             )
             return selection, live_package
-        return select_version(approval, read.group.name, read.versions), live_package
+        return select_version(approval, group.name, versions), live_package
 
-    def _group(self, port: SageMakerPort, region: str, name_or_arn: str) -> PackageGroup | None:
-        cached = self._cache.group(region, name_or_arn)
-        if cached is not None:
-            return cached
-        group = port.describe_package_group(name_or_arn)
-        if group is not None:
-            self._cache.remember_group(region, name_or_arn, group)
-        return group
+    def _key(self, desired: RegistryUser) -> GroupKey:
+        identity = self._identity_of(desired.ref)
+        reader = (
+            private_reader(desired.ref.uid)
+            if isinstance(identity, Verdict)
+            else reader_of(identity)
+        )
+        return GroupKey(desired.region, reader, desired.spec.model_package_group_name)
 
-    def _scan(
-        self,
-        port: SageMakerPort,
-        desired: RegistryUser,
-        key: tuple[object, ...],
-        live_arn: str | None,
-    ) -> RegistryRead:
-        spec = desired.spec
-        group = self._group(port, desired.region, spec.model_package_group_name)
-        if group is None:
-            return RegistryRead(key, self._monotonic(), (), None)
-        live_version = version_in_group(group, live_arn)
-        approval = spec.approval
-        if approval.policy is ApprovalPolicy.PINNED and approval.pinned_version is not None:
-            wanted = {approval.pinned_version}
-            if live_version is not None:
-                wanted.add(live_version)
-            found = (
-                port.describe_package(versioned_package_arn(group.arn, v)) for v in sorted(wanted)
-            )
-            versions = tuple(v for v in found if v is not None)
-            return RegistryRead(key, self._monotonic(), versions, group)
-        collected: list[PackageVersion] = []
-        token: str | None = None
-        for _ in range(MAX_REGISTRY_PAGES):
-            page, token = port.list_package_versions(
-                spec.model_package_group_name, token, REGISTRY_PAGE_SIZE
-            )
-            collected.extend(page)
-            if token is None or registry_scan_is_sufficient(approval, live_version, collected):
-                break
-        return RegistryRead(key, self._monotonic(), tuple(collected), group)
+
+def _list_page(
+    port: SageMakerPort, name_or_arn: str, next_token: str | None
+) -> tuple[tuple[PackageVersion, ...], str | None]:
+    return port.list_package_versions(name_or_arn, next_token, REGISTRY_PAGE_SIZE)
 
 
 def version_in_group(group: PackageGroup, live_arn: str | None) -> int | None:
