@@ -197,6 +197,17 @@ class OperatorSettings(BaseSettings):
         return value.strip()
 
     @model_validator(mode="after")
+    def _endpoint_events_come_with_a_queue(self) -> OperatorSettings:
+        # Endpoints in transition would otherwise be looked at only every registry poll.
+        if self.endpoint_events and not self.registry_events_queue_url:
+            msg = (
+                "endpoint_events needs registry_events_queue_url: endpoint state-change "
+                "events arrive on the registry events queue"
+            )
+            raise ValueError(msg)
+        return self
+
+    @model_validator(mode="after")
     def _lease_timings_are_safe(self) -> OperatorSettings:
         problems = self.lease_timings().problems()
         if problems:
