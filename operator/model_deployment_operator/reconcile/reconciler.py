@@ -347,7 +347,7 @@ class Reconciler:
             requeue = (
                 self._settings.busy_poll_seconds
                 if state in (VerdictKind.PROGRESSING, VerdictKind.UNAVAILABLE)
-                and not self._woken_by_event(observation, execution)
+                and not self._woken_by_event(state, observation, execution)
                 else self._settings.registry_poll_seconds
             )
         else:
@@ -397,13 +397,16 @@ class Reconciler:
         recheck = self._until_recheck(tick.selection, now)
         return replace(outcome, requeue_after=min(outcome.requeue_after, recheck))
 
-    def _woken_by_event(self, observation: Observation, execution: Execution) -> bool:
+    def _woken_by_event(
+        self, state: VerdictKind, observation: Observation, execution: Execution
+    ) -> bool:
         """Waiting on an endpoint in transition, which will announce its next status with
         an event (MDO_ENDPOINT_EVENTS): the slow poll is only a safety net then. After an
         action, look again soon: what it started is seen at the next describe."""
         endpoint = observation.endpoint
         return (
             self._settings.endpoint_events
+            and state is VerdictKind.PROGRESSING
             and endpoint is not None
             and endpoint.is_busy
             and not execution.succeeded
