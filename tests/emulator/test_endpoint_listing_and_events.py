@@ -7,7 +7,7 @@ Descending; LastModifiedTime "when the endpoint was last modified")."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -75,14 +75,16 @@ def test_list_endpoints_pages_filters_and_summarises(emulator: Emulator) -> None
     assert listed(emulator, StatusEquals="Creating") == []
     assert len(listed(emulator, StatusEquals="InService", MaxResults=100)) == 13
 
-    cutoff = last_modified(emulator, "other")  # the last one created
+    # Just after the last one created; botocore sends timestamps rounded to milliseconds.
+    cutoff = last_modified(emulator, "other") + timedelta(milliseconds=5)
     emulator.sagemaker.update_endpoint_weights_and_capacities(
         EndpointName="ep-03",
         DesiredWeightsAndCapacities=[{"VariantName": "AllTraffic", "DesiredInstanceCount": 2}],
     )
     changed = listed(emulator, LastModifiedTimeAfter=cutoff)
     assert [e["EndpointName"] for e in changed] == ["ep-03"]
-    assert listed(emulator, LastModifiedTimeBefore=cutoff, NameContains="other") == []
+    before = listed(emulator, LastModifiedTimeBefore=cutoff, NameContains="ep-0")
+    assert [e["EndpointName"] for e in before] == [f"ep-0{i}" for i in (9, 8, 7, 6, 5, 4, 2, 1, 0)]
 
 
 def test_last_modified_time_moves_with_every_change(emulator: Emulator) -> None:
