@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from model_deployment_operator.domain.actions import Action
+from model_deployment_operator.domain.endpoint_listing import EndpointSummary
 from model_deployment_operator.domain.fleet.desired import Artifact
 from model_deployment_operator.domain.naming import DeploymentRef
 from model_deployment_operator.domain.observed import DeployedConfig, ObservedEndpoint
@@ -53,6 +54,10 @@ class SageMakerPort(Protocol):
 
     def describe_endpoint(self, name: str) -> ObservedEndpoint | None:
         """The endpoint, claimed by nobody; the caller reads its ownership from its tags."""
+        ...
+
+    def list_endpoints(self) -> tuple[EndpointSummary, ...]:
+        """Every endpoint in the region, as ListEndpoints summarises them (all pages)."""
         ...
 
     def list_tags(self, arn: str) -> dict[str, str]: ...

@@ -101,6 +101,26 @@ class OperatorSettings(BaseSettings):
         description="SQS queue receiving 'SageMaker Model Package State Change' events; "
         "when set, approvals are acted on within seconds instead of at the next poll.",
     )
+    endpoint_list_seconds: float = Field(
+        default=60.0,
+        ge=1,
+        description="How often ListEndpoints is read (per AWS identity and region) to learn "
+        "which endpoints changed; an endpoint whose status and LastModifiedTime are as last "
+        "described is not described again. An out-of-band change is noticed within this "
+        "plus registry_poll_seconds (docs/endpoint-observation.md).",
+    )
+    endpoint_describe_seconds: float = Field(
+        default=3600.0,
+        ge=10,
+        description="The longest an endpoint goes without a DescribeEndpoint: the bound for "
+        "changes ListEndpoints cannot show.",
+    )
+    endpoint_events: bool = Field(
+        default=False,
+        description="The registry events queue also receives 'SageMaker Endpoint State "
+        "Change' events: an endpoint in transition is then looked at when its event arrives "
+        "(and every registry_poll_seconds), not every busy_poll_seconds.",
+    )
     tenant_roles_allowed: Annotated[tuple[str, ...], NoDecode] = Field(
         default=(),
         description="IAM role ARN patterns (fnmatch wildcards) a namespace may name in its "
@@ -175,6 +195,17 @@ class OperatorSettings(BaseSettings):
         if problems:
             raise ValueError("; ".join(problems))
         return value.strip()
+
+    @model_validator(mode="after")
+    def _endpoint_events_come_with_a_queue(self) -> OperatorSettings:
+        # Endpoints in transition would otherwise be looked at only every registry poll.
+        if self.endpoint_events and not self.registry_events_queue_url:
+            msg = (
+                "endpoint_events needs registry_events_queue_url: endpoint state-change "
+                "events arrive on the registry events queue"
+            )
+            raise ValueError(msg)
+        return self
 
     @model_validator(mode="after")
     def _lease_timings_are_safe(self) -> OperatorSettings:

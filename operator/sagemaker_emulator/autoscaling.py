@@ -149,7 +149,7 @@ def register_scalable_target(call: Call, params: Params) -> Result:
         maximum=maximum,
     )
     partition.scalable_targets[key] = target
-    _clamp_capacity(endpoint, variant_name, minimum, maximum)
+    _clamp_capacity(endpoint, variant_name, minimum, maximum, call.now)
     return {"ScalableTargetARN": target.arn}
 
 
@@ -310,7 +310,9 @@ def _check_minimum(
     )
 
 
-def _clamp_capacity(endpoint: Endpoint, variant_name: str, minimum: int, maximum: int) -> None:
+def _clamp_capacity(
+    endpoint: Endpoint, variant_name: str, minimum: int, maximum: int, now: float
+) -> None:
     """Registering moves the variant's capacity (instance count, or provisioned
     concurrency) into [min, max] at once (reference §3). AWS does this through a scaling
     activity; the emulator applies it without one."""
@@ -333,7 +335,7 @@ def _clamp_capacity(endpoint: Endpoint, variant_name: str, minimum: int, maximum
             variants.append(replace(variant, desired_count=count, current_count=count))
         else:
             variants.append(variant)
-    endpoint.set_variants(variants)
+    endpoint.set_variants(variants, now)
 
 
 def _target_view(target: ScalableTarget) -> Result:

@@ -384,7 +384,7 @@ def settle(
         else:
             variants.append(variant)
     if tuple(variants) != endpoint.variants:
-        endpoint.set_variants(variants)
+        endpoint.set_variants(variants, now)
     return gone
 
 

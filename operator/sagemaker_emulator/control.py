@@ -185,8 +185,8 @@ class ControlApi:
 
     def _add_api_fault(self, payload: Payload) -> Payload:
         error = payload.get("error", "throttling")
-        if error not in ("throttling", "server-error"):
-            raise ControlError("error must be 'throttling' or 'server-error'")
+        if error not in ("throttling", "server-error", "access-denied"):
+            raise ControlError("error must be 'throttling', 'server-error' or 'access-denied'")
         actions = payload.get("actions") or []
         if not isinstance(actions, list) or not all(isinstance(a, str) for a in actions):
             raise ControlError("actions must be a list of 'Action' or 'service.Action' strings")

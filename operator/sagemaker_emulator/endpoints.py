@@ -12,6 +12,7 @@ from sagemaker_emulator.autoscaling import remove_alarms
 from sagemaker_emulator.context import Call, Params, Result
 from sagemaker_emulator.deployment import Deployment, InjectedFailure
 from sagemaker_emulator.endpoint_configs import config_not_found, features_of, find_config
+from sagemaker_emulator.endpoint_events import announce
 from sagemaker_emulator.errors import AwsError, validation_error
 from sagemaker_emulator.faults import DeploymentFailure
 from sagemaker_emulator.fleets import NewFleet
@@ -82,7 +83,7 @@ def create_endpoint(call: Call, params: Params) -> Result:
     check_policy(params.get("DeploymentConfig"))
     variants = [_new_variant(partition, spec) for spec in config.variants]
     durations = call.state.settings.durations
-    partition.endpoints[name.lower()] = Endpoint(
+    endpoint = partition.endpoints[name.lower()] = Endpoint(
         name=name,
         arn=arn,
         sequence=call.state.next_sequence(),
@@ -96,6 +97,7 @@ def create_endpoint(call: Call, params: Params) -> Result:
         features=features_of(config),
     )
     set_initial_tags(partition, arn, params.get("Tags"))
+    announce(call, endpoint)
     return {"EndpointArn": arn}
 
 
@@ -166,6 +168,7 @@ def update_endpoint(call: Call, params: Params) -> Result:
         deployment_config=deployment_config,
         features=features_of(new_config),
     )
+    announce(call, endpoint)
     return {"EndpointArn": endpoint.arn}
 
 
@@ -269,6 +272,7 @@ def update_endpoint_weights_and_capacities(call: Call, params: Params) -> Result
         completes_at=call.now + call.state.settings.durations.updating,
         variants=[changed[v.name] for v in endpoint.variants],
     )
+    announce(call, endpoint)
     return {"EndpointArn": endpoint.arn}
 
 
@@ -334,6 +338,7 @@ def delete_endpoint(call: Call, params: Params) -> Result:
     endpoint.start_delete(
         now=call.now, completes_at=call.now + call.state.settings.durations.deleting
     )
+    announce(call, endpoint)
     return {}
 
 

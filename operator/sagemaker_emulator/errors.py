@@ -47,6 +47,17 @@ def throttling() -> AwsError:
     return AwsError("ThrottlingException", "Rate exceeded")
 
 
+def access_denied(service: str, action: str) -> AwsError:
+    """An identity-based policy that does not allow the action: AccessDeniedException
+    (HTTP 400 on SageMaker's JSON protocol), worded as AWS words it for the caller."""
+    permission = f"{service}:{action}"
+    return AwsError(
+        "AccessDeniedException",
+        f"User: the caller is not authorized to perform: {permission} because no "
+        f"identity-based policy allows the {permission} action",
+    )
+
+
 def unknown_operation(service: str, action: str) -> AwsError:
     return AwsError(
         "UnknownOperationException",

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from itertools import count
 from typing import Any, Final, Literal
 
-from sagemaker_emulator.errors import AwsError, throttling
+from sagemaker_emulator.errors import AwsError, access_denied, throttling
 
-ErrorKind = Literal["throttling", "server-error"]
+ErrorKind = Literal["throttling", "server-error", "access-denied"]
 
 _SERVER_ERRORS: Final = {
     500: ("InternalFailure", "The request processing has failed because of an unknown error."),
@@ -72,9 +72,11 @@ class ApiFaultRule:
     def matches(self, service: str, action: str) -> bool:
         return not self.actions or action in self.actions or f"{service}.{action}" in self.actions
 
-    def to_error(self) -> AwsError:
+    def to_error(self, service: str, action: str) -> AwsError:
         if self.error == "throttling":
             return throttling()
+        if self.error == "access-denied":
+            return access_denied(service, action)
         code, message = _SERVER_ERRORS[self.status]
         return AwsError(code, message, self.status)
 
@@ -114,7 +116,7 @@ class ApiFaults:
             raise ValueError("'count' must be at least 1")
         if probability is not None and not 0.0 < probability <= 1.0:
             raise ValueError("'probability' must be in (0, 1]")
-        if error == "throttling":
+        if error in ("throttling", "access-denied"):
             status = 400
         elif status is None:
             status = 500
@@ -146,9 +148,9 @@ class ApiFaults:
                     rule.remaining -= 1
                     if rule.remaining == 0:
                         self._rules.remove(rule)
-                    return rule.to_error()
+                    return rule.to_error(service, action)
                 if rule.probability is not None and rule.rng.random() < rule.probability:
-                    return rule.to_error()
+                    return rule.to_error(service, action)
         return None
 
     def describe(self) -> list[dict[str, Any]]:

@@ -128,6 +128,13 @@ class LiveVariant:
         return item
 
 
+def _capacities(variants: Sequence[LiveVariant]) -> list[tuple[object, ...]]:
+    return [
+        (v.name, v.desired_count, v.current_count, v.serverless, v.current_serverless)
+        for v in variants
+    ]
+
+
 def _deployed_image(image: str) -> Json:
     return {"SpecifiedImage": image, "ResolvedImage": image}
 
@@ -371,8 +378,13 @@ class Endpoint:
         self.residual = None
         self.pending = PendingChange(ChangeKind.DELETE, now, completes_at)
 
-    def set_variants(self, variants: Sequence[LiveVariant]) -> None:
-        """Replace the live variants without a status change (autoscaling range clamps)."""
+    def set_variants(self, variants: Sequence[LiveVariant], now: float) -> None:
+        """Replace the live variants without a status change (autoscaling range clamps,
+        managed instance scaling). AWS changes capacity through a scaling activity, which
+        changes LastModifiedTime as UpdateEndpointWeightsAndCapacities does: so does a
+        changed capacity here."""
+        if _capacities(variants) != _capacities(self.variants):
+            self.last_modified_at = now
         self.variants = tuple(variants)
         self._resize_caches()
         if self.pending is not None and self.pending.kind is ChangeKind.CAPACITY:

@@ -30,6 +30,7 @@ from sagemaker_emulator.call_counts import CallCounts
 from sagemaker_emulator.callers import CallerLog
 from sagemaker_emulator.clock import Clock, SystemClock
 from sagemaker_emulator.control import ControlApi
+from sagemaker_emulator.endpoint_events import EndpointEventsWorker
 from sagemaker_emulator.faults import ApiFaults
 from sagemaker_emulator.services import JsonService, RuntimeService
 from sagemaker_emulator.state import EmulatorState, Settings
@@ -113,6 +114,8 @@ class EmulatorServer:
         clock: Clock | None = None,
     ) -> None:
         self.app, self.state, self._worker = build_app(settings or Settings(), clock)
+        self._endpoint_events = EndpointEventsWorker(self.state)
+        self._endpoint_events.start()
         self._server: BaseWSGIServer = make_server(
             host, port, self.app, threaded=True, request_handler=_QuietRequestHandler
         )
@@ -134,6 +137,7 @@ class EmulatorServer:
 
     def stop(self) -> None:
         self._worker.stop()
+        self._endpoint_events.stop()
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:

@@ -188,6 +188,9 @@ class EmulatorState:
         self._sequence = count(1)
         # Asynchronous invocations waiting to complete: a heap by (due time, sequence).
         self.async_queue: list[tuple[float, int, AsyncRequest]] = []
+        # The status last announced in an endpoint state-change event, by (account,
+        # region, ARN, creation time); kept only while an events queue is configured.
+        self.announced_endpoints: dict[tuple[str, str, str, float], str] = {}
 
     def partition(self, account_id: str, region: str) -> Partition:
         key = (account_id, region)
@@ -211,3 +214,4 @@ class EmulatorState:
             self.settings = self._startup_settings
             self.endpoint_faults = EndpointFaults()
             self.async_queue.clear()
+            self.announced_endpoints.clear()

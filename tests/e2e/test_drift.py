@@ -1,8 +1,9 @@
 """End to end: someone changes the endpoint behind the operator's back.
 
-The operator observes SageMaker afresh at every poll (README: "registry and endpoint check
-of a steady resource"), so a hand-made UpdateEndpoint or DeleteEndpoint is undone at the
-next poll, and status.history says what was found.
+The operator notices an endpoint's change from its ListEndpoints snapshot (a new
+LastModifiedTime, or no longer listed), so a hand-made UpdateEndpoint or DeleteEndpoint is
+undone within endpoint_list_seconds plus a poll (docs/endpoint-observation.md), and
+status.history says what was found.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import pytest
 from devstack.registry import invoke
 from support.e2e_stack import GROUP, Stack, wait_for
 
-pytestmark = pytest.mark.e2e
+# A listing every 5 s, beside the e2e operator's 5 s poll.
+pytestmark = [pytest.mark.e2e, pytest.mark.operator_settings(endpoint_list_seconds="5")]
 
 HAND_MADE = "hand-made-config"
 

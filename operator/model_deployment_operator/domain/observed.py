@@ -61,6 +61,8 @@ class ObservedEndpoint:
     pending_config_name: str | None = None
     variants: tuple[ObservedVariant, ...] = ()
     created_at: datetime | None = None
+    last_modified_at: datetime | None = None
+    """LastModifiedTime: changes with every change SageMaker makes to the endpoint."""
     pending_deployment: PendingDeployment | None = None
     """PendingDeploymentSummary: the deployment in progress (Updating, RollingBack)."""
     last_deployment_config: DeploymentConfig | None = None

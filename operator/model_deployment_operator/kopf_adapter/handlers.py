@@ -20,6 +20,7 @@ from model_deployment_operator.domain.api_group import (
     MODEL_ENDPOINT,
     MODEL_ENDPOINTS,
 )
+from model_deployment_operator.domain.endpoint_events import endpoint_change_from_event
 from model_deployment_operator.domain.events import EventRecord
 from model_deployment_operator.domain.installation import (
     CONFLICT_REASON,
@@ -268,6 +269,10 @@ def listen_for_registry_events(context: OperatorContext) -> None:
             continue
         failures = 0
         for message in messages:
+            changed = endpoint_change_from_event(message.body)
+            if changed is not None:
+                context.schedule.wake(context.reconciler.endpoint_changed(changed.endpoint_name))
+                continue
             group = group_from_event(message.body)
             if group is None:
                 continue

@@ -21,6 +21,22 @@ def execute(
     actions: tuple[Action, ...],
     cache: SharedCache,
 ) -> Execution:
+    try:
+        return _execute(port, desired, actions, cache)
+    finally:
+        if actions:
+            # Whatever the plan did may have changed the endpoint (its status, instance
+            # counts, what it hosts): its next look describes it rather than trust a
+            # description from before, and a describe that raced these actions is not kept.
+            cache.endpoints.forget(desired.endpoint_name)
+
+
+def _execute(
+    port: SageMakerPort,
+    desired: EndpointOwner,
+    actions: tuple[Action, ...],
+    cache: SharedCache,
+) -> Execution:
     succeeded: list[Action] = []
     for action in actions:
         try:

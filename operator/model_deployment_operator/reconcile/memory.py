@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from model_deployment_operator.domain.observed import DeployedConfig
+from model_deployment_operator.reconcile.endpoint_snapshot import EndpointSnapshots
 
 T = TypeVar("T")
 
@@ -75,9 +76,11 @@ class ResourceMemory:
 
 
 class SharedCache:
-    """Facts about immutable SageMaker objects, shared by every ModelDeployment."""
+    """Facts about immutable SageMaker objects, shared by every ModelDeployment, and the
+    endpoints as last listed and described (reconcile/endpoint_snapshot.py)."""
 
-    def __init__(self) -> None:
+    def __init__(self, endpoints: EndpointSnapshots) -> None:
+        self.endpoints = endpoints
         self._lock = threading.Lock()
         self._configs: dict[tuple[str, str], DeployedConfig] = {}
         self._owners: dict[tuple[str, str, object], dict[str, str]] = {}

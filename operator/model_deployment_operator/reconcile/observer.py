@@ -103,8 +103,10 @@ class Observer:
         )
 
     def endpoint(self, port: SageMakerPort, desired: EndpointOwner) -> ObservedEndpoint | None:
-        """The endpoint and who owns it."""
-        endpoint = port.describe_endpoint(desired.endpoint_name)
+        """The endpoint and who owns it. Described only when its last description may no
+        longer hold (reconcile/endpoint_snapshot.py); `desired` is woken by its events."""
+        self._cache.endpoints.watch(desired.endpoint_name, desired.ref.uid)
+        endpoint = self._cache.endpoints.endpoint(port, desired.endpoint_name)
         if endpoint is None:
             return None
         tags = self._cache.tags(desired.region, endpoint.arn, endpoint.created_at)

@@ -24,6 +24,11 @@ class ReconcilerSettings:
     busy_poll_seconds: float = 15.0
     scaling_check_seconds: float = 300.0
     jitter_fraction: float = 0.1
+    # MDO_ENDPOINT_LIST_SECONDS, MDO_ENDPOINT_DESCRIBE_SECONDS (reconcile/endpoint_snapshot.py)
+    endpoint_list_seconds: float = 60.0
+    endpoint_describe_seconds: float = 3600.0
+    # MDO_ENDPOINT_EVENTS: endpoint state-change events wake whoever waits on an endpoint.
+    endpoint_events: bool = False
     # MDO_ENVIRONMENT: the environment of this installation's ModelDeployments without
     # spec.environment (domain/promotion/view.py).
     environment: str | None = None

@@ -50,6 +50,7 @@ from model_deployment_operator.domain.status import DeploymentStatus, HistoryEnt
 from model_deployment_operator.domain.tenancy import OPERATOR_IDENTITY, TenancyPolicy
 from model_deployment_operator.domain.verdict import Verdict, VerdictKind, progressing
 from model_deployment_operator.ports import ClusterDirectory, SageMakerPortFactory
+from model_deployment_operator.reconcile.endpoint_snapshot import EndpointSnapshots
 from model_deployment_operator.reconcile.executor import execute
 from model_deployment_operator.reconcile.fleet import FleetOutcome, FleetReconciler
 from model_deployment_operator.reconcile.identity import Identities
@@ -89,7 +90,13 @@ class Reconciler:
         self._clock = clock
         self._monotonic = monotonic
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
-        self._cache = SharedCache()
+        self._cache = SharedCache(
+            EndpointSnapshots(
+                list_seconds=settings.endpoint_list_seconds,
+                describe_seconds=settings.endpoint_describe_seconds,
+                monotonic=monotonic,
+            )
+        )
         self._memories = MemoryBook()
         self._identities = Identities(
             ports, directory, tenancy or TenancyPolicy(), settings.registry_poll_seconds
@@ -246,6 +253,14 @@ class Reconciler:
     def forget(self, uid: str) -> None:
         """Drop process memory of a deleted ModelDeployment."""
         self._memories.forget(uid)
+        self._cache.endpoints.unwatch(uid)
+
+    def endpoint_changed(self, endpoint_name: str) -> tuple[str, ...]:
+        """An endpoint state-change event named this endpoint: describe it at the next
+        look. Returns the uids of the ModelDeployments and ModelEndpoints that observe it,
+        to reconcile now."""
+        self._cache.endpoints.forget(endpoint_name)
+        return self._cache.endpoints.watchers(endpoint_name)
 
     def registry_changed(self, group_name: str) -> None:
         """A registry event arrived for this group: the next tick of any of its
@@ -341,6 +356,7 @@ class Reconciler:
             requeue = (
                 self._settings.busy_poll_seconds
                 if state in (VerdictKind.PROGRESSING, VerdictKind.UNAVAILABLE)
+                and not self._woken_by_event(state, observation, execution)
                 else self._settings.registry_poll_seconds
             )
         else:
@@ -389,6 +405,21 @@ class Reconciler:
             return outcome
         recheck = self._until_recheck(tick.selection, now)
         return replace(outcome, requeue_after=min(outcome.requeue_after, recheck))
+
+    def _woken_by_event(
+        self, state: VerdictKind, observation: Observation, execution: Execution
+    ) -> bool:
+        """Waiting on an endpoint in transition, which will announce its next status with
+        an event (MDO_ENDPOINT_EVENTS): the slow poll is only a safety net then. After an
+        action, look again soon: what it started is seen at the next describe."""
+        endpoint = observation.endpoint
+        return (
+            self._settings.endpoint_events
+            and state is VerdictKind.PROGRESSING
+            and endpoint is not None
+            and endpoint.is_busy
+            and not execution.succeeded
+        )
 
     def _placed_outcome(
         self, memory: ResourceMemory, previous: DeploymentStatus | None, tick: PlacedTick

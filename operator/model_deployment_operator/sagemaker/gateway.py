@@ -33,6 +33,7 @@ from model_deployment_operator.domain.actions import (
     TagEndpoint,
     UpdateEndpoint,
 )
+from model_deployment_operator.domain.endpoint_listing import EndpointSummary
 from model_deployment_operator.domain.errors import SageMakerCallError
 from model_deployment_operator.domain.fleet.actions import (
     SHARED_ACTIONS,
@@ -236,9 +237,28 @@ class SageMakerGateway:
                 for variant in response.get("ProductionVariants", [])
             ),
             created_at=response.get("CreationTime"),
+            last_modified_at=response.get("LastModifiedTime"),
             pending_deployment=deployments.pending_deployment(response),
             last_deployment_config=deployments.last_deployment_config(response),
         )
+
+    def list_endpoints(self) -> tuple[EndpointSummary, ...]:
+        paginator = self._sagemaker.get_paginator("list_endpoints")
+        found: list[EndpointSummary] = []
+        with calling("sagemaker", "ListEndpoints"):
+            # 100 is the most a page holds; ListEndpoints' default is 10.
+            for page in paginator.paginate(PaginationConfig={"PageSize": 100}):
+                found.extend(
+                    EndpointSummary(
+                        name=item["EndpointName"],
+                        arn=item["EndpointArn"],
+                        status=item["EndpointStatus"],
+                        created_at=item.get("CreationTime"),
+                        last_modified_at=item.get("LastModifiedTime"),
+                    )
+                    for item in page["Endpoints"]
+                )
+        return tuple(found)
 
     def list_tags(self, arn: str) -> dict[str, str]:
         tags: dict[str, str] = {}

@@ -159,6 +159,7 @@ SAR: dict[str, SarAction] = {
     "sagemaker:DescribeEndpointConfig": _sar(required={"endpoint-config"}, conditions=TAG_KEYS),
     "sagemaker:DescribeModel": _sar(required={"model"}, conditions=TAG_KEYS),
     "sagemaker:ListTags": _sar(HOSTING, conditions=TAG_KEYS),
+    "sagemaker:ListEndpoints": _sar(),
     "sagemaker:ListEndpointConfigs": _sar(),
     "sagemaker:ListModels": _sar(),
     "sagemaker:CreateModel": _sar(
