@@ -11,6 +11,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PYTEST_ARGS ?=
+# `make test` runs test modules on three pytest-xdist workers: most of the end-to-end time is
+# waiting for the emulator and the operator, not CPU, so three fit on two cores. Each worker
+# starts its own API server, emulator and operators (session fixtures are per worker), and
+# --dist loadfile keeps a module on one worker. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 3
 
 export PYTHONDONTWRITEBYTECODE := 1
 
@@ -48,7 +53,7 @@ test-unit: venv ## Fast tests: no API server, no emulator process
 
 .PHONY: test
 test: lint tools ## Everything CI runs: lint, unit, emulator conformance, cluster and end-to-end tests
-	@$(BIN)/pytest $(PYTEST_ARGS)
+	@$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 .PHONY: demo
 demo: tools ## Run the operator end to end on the local stack: approve, update, roll back, delete
