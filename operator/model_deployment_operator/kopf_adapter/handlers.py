@@ -117,12 +117,13 @@ async def note_watch_event(*, type: Any, body: Any, memo: Any, **_: Any) -> None
     metrics.MANAGED_RESOURCES.set(len(context.schedule))
 
 
-def _trigger(context: OperatorContext, latest: WatchedObject) -> tuple[int, bool]:
+def _trigger(context: OperatorContext, latest: WatchedObject) -> tuple[int, bool, bool]:
     """What makes an object due at once when it changes: its generation (a spec edit; a
-    status or metadata change does not move it), and whether another installation holds
-    it (its manual release hands the object over without waiting)."""
+    status or other metadata change does not move it), whether another installation holds
+    it (its manual release hands the object over without waiting), and whether it carries
+    the finalizer (kopf adds it just after the object's first event)."""
     held = claim_of(latest.meta.get("annotations"), context.settings.installation)
-    return latest.generation, held.claim is ClaimState.OTHERS
+    return latest.generation, held.claim is ClaimState.OTHERS, FINALIZER in latest.finalizers
 
 
 def _group(latest: WatchedObject) -> str:
@@ -173,6 +174,10 @@ def reconcile_due(context: OperatorContext, uid: str) -> float:
     latest = context.watched.latest(uid)
     if latest is None or latest.deleting:
         context.schedule.forget(uid)
+        return settings.registry_poll_seconds
+    if FINALIZER not in latest.finalizers:
+        # Nothing is created in SageMaker before a deletion is sure to reach the delete
+        # handler; the finalizer's arrival changes the trigger and makes it due at once.
         return settings.registry_poll_seconds
     body, meta = latest.body, latest.meta
     endpoint = latest.kind == MODEL_ENDPOINT

@@ -28,6 +28,7 @@ _METADATA_KEYS = (
     "resourceVersion",
     "labels",
     "annotations",
+    "finalizers",
     "deletionTimestamp",
 )
 
@@ -60,6 +61,10 @@ class WatchedObject:
     @property
     def deleting(self) -> bool:
         return bool(self.meta.get("deletionTimestamp"))
+
+    @property
+    def finalizers(self) -> tuple[str, ...]:
+        return tuple(self.meta.get("finalizers") or ())
 
     @property
     def spec(self) -> dict[str, Any]:

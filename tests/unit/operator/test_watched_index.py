@@ -20,6 +20,7 @@ def body(resource_version: str, *, uid: str = "uid-1", **status: Any) -> dict[st
             "generation": 2,
             "resourceVersion": resource_version,
             "labels": {"team": "fraud"},
+            "finalizers": ["sagemaker.mlops.dev/finalizer"],
             "managedFields": [{"manager": "kubectl", "fieldsV1": {"f:spec": {}}}],
         },
         "spec": {"modelPackageGroupName": "fraud"},
@@ -33,6 +34,7 @@ def test_keeps_what_a_reconcile_needs_and_copies_it() -> None:
     kept = watched.seen(delivered, gone=False)
     assert kept is not None
     assert "managedFields" not in kept.meta, "large, and of no use to a reconcile"
+    assert kept.finalizers == ("sagemaker.mlops.dev/finalizer",)
     assert (kept.kind, kept.uid, kept.generation, kept.resource_version) == (
         "ModelDeployment",
         "uid-1",
