@@ -20,6 +20,9 @@ from model_deployment_operator.kopf_adapter.scheduling import Schedule
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 30.0
+# The soonest a reconcile may ask to run again: never a hot loop, whatever it returns
+# (wakes and spec edits still make an object due at once).
+MIN_REQUEUE_SECONDS = 1.0
 
 # Reconciles one object (by uid); returns the seconds until it is due again.
 Job = Callable[[str], float]
@@ -111,4 +114,4 @@ class Dispatcher:
             # A bug surfacing as an exception is retried after a pause, never in a hot loop.
             log.exception("Reconcile of %s failed; retrying in %.0fs", uid, due_in)
         finally:
-            self._schedule.finished(uid, self._monotonic() + due_in)
+            self._schedule.finished(uid, self._monotonic() + max(due_in, MIN_REQUEUE_SECONDS))
