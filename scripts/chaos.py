@@ -84,7 +84,6 @@ OPERATOR_SETTINGS: Final = {
     "registry_poll_seconds": "5",
     "busy_poll_seconds": "1",
     "scaling_check_seconds": "10",
-    "tick_seconds": "0.5",
 }
 OPERATOR_PACKAGE: Final = (
     Path(__file__).resolve().parents[1] / "operator" / "model_deployment_operator"

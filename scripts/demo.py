@@ -246,7 +246,6 @@ def run(work: Path, keep_logs: bool) -> None:
             settings={
                 "registry_poll_seconds": "30",
                 "busy_poll_seconds": "2",
-                "tick_seconds": "1",
                 "registry_events_queue_url": queue,
             },
         ).start()

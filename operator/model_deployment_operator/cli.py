@@ -63,7 +63,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="This installation's name, claimed on the objects it reconciles (MDO_INSTALLATION).",
     )
     _add_common(run)
-    run.add_argument("--tick-seconds", type=float, help="Schedule check interval.")
     run.add_argument("--workers", type=int, help="Threads for AWS calls.")
     run.add_argument(
         "--registry-events-queue-url",
@@ -183,6 +182,9 @@ def command_run(args: argparse.Namespace) -> int:
         KubernetesDirectory,
         api_client,
     )
+    from model_deployment_operator.kube.status_patches import (  # noqa: PLC0415
+        KubernetesStatusPatches,
+    )
     from model_deployment_operator.observability import start_metrics_server  # noqa: PLC0415
     from model_deployment_operator.sagemaker.registry_events import (  # noqa: PLC0415
         RegistryEventQueue,
@@ -204,6 +206,7 @@ def command_run(args: argparse.Namespace) -> int:
         OperatorContext(
             settings=settings,
             reconciler=reconciler,
+            statuses=KubernetesStatusPatches(api_client),
             events=events,
             leadership=leadership,
             claims=KubernetesClaims(api_client, settings.installation),

@@ -188,3 +188,13 @@ class ObjectClaims(Protocol):
         """Write this installation's name on the object if it has not changed since
         `resource_version`; False when it has (someone else may have claimed it)."""
         ...
+
+
+class StatusPatches(Protocol):
+    """Writes the status subresource of ModelDeployments and ModelEndpoints
+    (kube.status_patches)."""
+
+    def patch_status(self, ref: DeploymentRef, changes: Mapping[str, Any]) -> dict[str, Any] | None:
+        """Merge-patch the object's status with `changes`; returns the object as stored
+        afterwards, or None when it no longer exists."""
+        ...

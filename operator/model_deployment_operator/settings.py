@@ -74,12 +74,6 @@ class OperatorSettings(BaseSettings):
     registry_poll_seconds: float = Field(default=60.0, ge=5)
     busy_poll_seconds: float = Field(default=15.0, ge=1)
     scaling_check_seconds: float = Field(default=300.0, ge=10)
-    tick_seconds: float = Field(
-        default=2.0,
-        gt=0,
-        description="How often each resource's schedule is checked; no AWS call is made "
-        "unless it is due.",
-    )
     jitter_fraction: float = Field(default=0.1, ge=0, le=0.5)
     workers: int = Field(default=16, ge=1, le=256, description="Threads for AWS calls.")
     aws_retry_mode: RetryMode = RetryMode.STANDARD

@@ -57,7 +57,6 @@ EMULATOR_ARGUMENTS = (
 OPERATOR_SETTINGS = {
     "registry_poll_seconds": "5",
     "busy_poll_seconds": "1",
-    "tick_seconds": "0.5",
     "jitter_fraction": "0",
 }
 # The test's operator runs under the chart's RBAC rules (manifests/rbac.yaml), bound to a

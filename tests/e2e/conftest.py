@@ -35,7 +35,6 @@ OPERATOR_SETTINGS = {
     "registry_poll_seconds": "5",
     "busy_poll_seconds": "1",
     "scaling_check_seconds": "10",
-    "tick_seconds": "0.5",
     "jitter_fraction": "0",
 }
 

@@ -126,7 +126,6 @@ def tenants(
                 "registry_poll_seconds": "5",
                 "busy_poll_seconds": "1",
                 "scaling_check_seconds": "10",
-                "tick_seconds": "0.5",
                 "jitter_fraction": "0",
                 "namespace_cache_seconds": "1",
                 **(settings or {}),

@@ -1,11 +1,12 @@
-"""kopf handlers: per kind (ModelDeployment, ModelEndpoint), one timer drives reconciliation
-and one delete handler drives teardown."""
+"""kopf handlers and the scheduler's job: per kind (ModelDeployment, ModelEndpoint), kopf's
+watch feeds the schedule (note_watch_event), the dispatcher reconciles due objects
+(reconcile_due), and one delete handler drives teardown."""
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
-import time
 from collections.abc import Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -30,10 +31,20 @@ from model_deployment_operator.domain.installation import (
 )
 from model_deployment_operator.domain.naming import DeploymentRef
 from model_deployment_operator.domain.registry_events import group_from_event
+from model_deployment_operator.kopf_adapter.dispatcher import HEARTBEAT_SECONDS, Dispatcher
 from model_deployment_operator.kopf_adapter.scheduling import Schedule
-from model_deployment_operator.kopf_adapter.status_writer import write_status
-from model_deployment_operator.kopf_adapter.watched import WatchedObjects
-from model_deployment_operator.ports import Leadership, ObjectClaims, RegistryEventSource
+from model_deployment_operator.kopf_adapter.status_writer import (
+    KubernetesStatus,
+    status_changes,
+    write_status,
+)
+from model_deployment_operator.kopf_adapter.watched import WatchedObject, WatchedObjects
+from model_deployment_operator.ports import (
+    Leadership,
+    ObjectClaims,
+    RegistryEventSource,
+    StatusPatches,
+)
 from model_deployment_operator.reconcile import Reconciler
 from model_deployment_operator.settings import OperatorSettings
 
@@ -50,12 +61,16 @@ class OperatorContext:
 
     settings: OperatorSettings
     reconciler: Reconciler
+    # Writes the reconciles' status (kube.status_patches).
+    statuses: StatusPatches
     schedule: Schedule = field(default_factory=Schedule)
     events: RegistryEventSource | None = None
     # Set when several replicas elect a leader: kopf runs only while this one leads.
     leadership: Leadership | None = None
-    # kopf's threads for the (synchronous) handlers, known once kopf is configured.
+    # kopf's threads for the (synchronous) delete handlers, known once kopf is configured.
     handler_executor: Executor | None = None
+    # Hands due objects to the reconciling threads; runs while kopf runs (start_scheduler).
+    dispatcher: Dispatcher | None = None
     stop: threading.Event = field(default_factory=threading.Event)
     # Writes this installation's claim on objects; None: objects are reconciled unclaimed.
     claims: ObjectClaims | None = None
@@ -85,16 +100,37 @@ def post_events(body: Any, events: Iterable[EventRecord]) -> None:
         kopf.event(body, type=event.type, reason=event.reason, message=event.message[:1024])
 
 
-def note_watch_event(*, type: Any, meta: Any, memo: Any, **_: Any) -> None:
-    """Every watch event of both kinds: remember the object's latest version, and whether
-    it left the watch (deleted, or relabelled out of the selector)."""
-    _context(memo).watched.seen(
-        meta["uid"], str(meta.get("resourceVersion") or ""), gone=type == "DELETED"
-    )
+async def note_watch_event(*, type: Any, body: Any, memo: Any, **_: Any) -> None:
+    """Every watch event of both kinds feeds the scheduler: the object's latest version is
+    kept for its reconciles, and a new object or a changed trigger makes it due now. An
+    object deleted, relabelled out of the selector, or being deleted (kopf's delete handler
+    takes over) leaves the schedule. Async: it is light, and runs for every event."""
+    context = _context(memo)
+    if context.dispatcher is not None:
+        # kopf's Event queue lives in context variables set for its per-object tasks.
+        context.dispatcher.adopt_context(contextvars.copy_context())
+    uid = str(body["metadata"]["uid"])
+    latest = context.watched.seen(body, gone=type == "DELETED")
+    if type == "DELETED" or (latest is not None and latest.deleting):
+        context.schedule.forget(uid)
+    elif latest is not None:
+        context.schedule.track(uid, _trigger(context, latest), _group(latest))
+    metrics.MANAGED_RESOURCES.set(len(context.schedule))
 
 
-def _is_stale(context: OperatorContext, meta: Any) -> bool:
-    return not context.watched.is_current(meta["uid"], str(meta.get("resourceVersion") or ""))
+def _trigger(context: OperatorContext, latest: WatchedObject) -> tuple[int, bool, bool]:
+    """What makes an object due at once when it changes: its generation (a spec edit; a
+    status or other metadata change does not move it), whether another installation holds
+    it (its manual release hands the object over without waiting), and whether it carries
+    the finalizer (kopf adds it just after the object's first event)."""
+    held = claim_of(latest.meta.get("annotations"), context.settings.installation)
+    return latest.generation, held.claim is ClaimState.OTHERS, FINALIZER in latest.finalizers
+
+
+def _group(latest: WatchedObject) -> str:
+    if latest.kind == MODEL_ENDPOINT:
+        return ""
+    return str(latest.spec.get("modelPackageGroupName") or "")
 
 
 def is_ours(context: OperatorContext, body: Any, meta: Any, ref: DeploymentRef) -> bool:
@@ -108,8 +144,8 @@ def is_ours(context: OperatorContext, body: Any, meta: Any, ref: DeploymentRef) 
     if verdict.claim is ClaimState.UNCLAIMED:
         if context.claims is None:
             return True
-        # A refused claim (the object changed since kopf read it) is retried at the next
-        # tick with the newer object, which may by then carry another installation's claim.
+        # A refused claim (the object changed since the watch delivered it) is retried a
+        # busy poll later with the newer object, which may carry another installation's claim.
         claimed = context.claims.claim(ref, str(meta.get("resourceVersion") or ""))
         if claimed:
             log.info(
@@ -132,30 +168,55 @@ def is_ours(context: OperatorContext, body: Any, meta: Any, ref: DeploymentRef) 
     return False
 
 
-def reconcile_tick(
-    *, body: Any, meta: Any, spec: Any, status: Any, patch: Any, memo: Any, **_: Any
-) -> None:
-    """Runs every tick for every ModelDeployment; does work only when it is due."""
-    if meta.get("deletionTimestamp"):
-        return
-    context = _context(memo)
-    uid = meta["uid"]
-    generation = int(meta.get("generation") or 0)
-    if not context.schedule.is_due(uid, generation, time.monotonic()):
-        return
-    if _is_stale(context, meta) or not is_ours(context, body, meta, _ref(meta)):
-        return
-    outcome = context.reconciler.reconcile(_ref(meta), generation, dict(spec), dict(status))
-    write_status(patch.status, status, outcome.status)
+def reconcile_due(context: OperatorContext, uid: str) -> float:
+    """The dispatcher's job: reconcile one due object as the watch last delivered it, write
+    what changed in its status, post its Events; returns when it is due again."""
+    settings = context.settings
+    latest = context.watched.latest(uid)
+    if latest is None or latest.deleting:
+        context.schedule.forget(uid)
+        return settings.registry_poll_seconds
+    if FINALIZER not in latest.finalizers:
+        # Nothing is created in SageMaker before a deletion is sure to reach the delete
+        # handler; the finalizer's arrival changes the trigger and makes it due at once.
+        return settings.registry_poll_seconds
+    body, meta = latest.body, latest.meta
+    endpoint = latest.kind == MODEL_ENDPOINT
+    ref = _endpoint_ref(meta) if endpoint else _ref(meta)
+    if not is_ours(context, body, meta, ref):
+        held = claim_of(meta.get("annotations"), settings.installation)
+        # Held by another installation: its release comes through the watch and makes the
+        # object due at once. A refused claim (the object changed meanwhile): soon again.
+        if held.claim is ClaimState.OTHERS:
+            return settings.registry_poll_seconds
+        return settings.busy_poll_seconds
+    if endpoint:
+        fleet = context.reconciler.reconcile_endpoint(
+            ref, latest.generation, latest.spec, latest.status
+        )
+        _write_status(context, latest, ref, fleet.status)
+        post_events(body, fleet.events)
+        return fleet.requeue_after
+    outcome = context.reconciler.reconcile(ref, latest.generation, latest.spec, latest.status)
+    _write_status(context, latest, ref, outcome.status)
     post_events(body, outcome.events)
-    context.schedule.reconciled(
-        uid,
-        generation,
-        str(spec.get("modelPackageGroupName", "")),
-        time.monotonic() + outcome.requeue_after,
-    )
     context.schedule.wake(outcome.wake)
-    metrics.MANAGED_RESOURCES.set(len(context.schedule))
+    return outcome.requeue_after
+
+
+def _write_status(
+    context: OperatorContext, read: WatchedObject, ref: DeploymentRef, new: KubernetesStatus
+) -> None:
+    """Only what changed since the version the reconcile read; nothing at all when nothing
+    did. The stored object returned is the newest version known until the watch catches up."""
+    changes = status_changes(read.status, new)
+    if not changes:
+        return
+    if context.watched.latest(ref.uid) is None:
+        return  # left the watch while reconciling: no longer this installation's to write
+    stored = context.statuses.patch_status(ref, changes)
+    if stored is not None:
+        context.watched.refreshed(stored)
 
 
 def delete_resource(
@@ -178,28 +239,6 @@ def delete_resource(
     context.schedule.forget(meta["uid"])
     context.reconciler.forget(meta["uid"])
     context.watched.forget(meta["uid"])
-    metrics.MANAGED_RESOURCES.set(len(context.schedule))
-
-
-def reconcile_endpoint_tick(
-    *, body: Any, meta: Any, spec: Any, status: Any, patch: Any, memo: Any, **_: Any
-) -> None:
-    """Runs every tick for every ModelEndpoint; does work only when it is due."""
-    if meta.get("deletionTimestamp"):
-        return
-    context = _context(memo)
-    uid = meta["uid"]
-    generation = int(meta.get("generation") or 0)
-    if not context.schedule.is_due(uid, generation, time.monotonic()):
-        return
-    if _is_stale(context, meta) or not is_ours(context, body, meta, _endpoint_ref(meta)):
-        return
-    outcome = context.reconciler.reconcile_endpoint(
-        _endpoint_ref(meta), generation, dict(spec), dict(status)
-    )
-    write_status(patch.status, status, outcome.status)
-    post_events(body, outcome.events)
-    context.schedule.reconciled(uid, generation, "", time.monotonic() + outcome.requeue_after)
     metrics.MANAGED_RESOURCES.set(len(context.schedule))
 
 
@@ -234,18 +273,44 @@ def _wait_unless_ours(context: OperatorContext, body: Any, meta: Any, ref: Deplo
         )
 
 
+def start_scheduler(context: OperatorContext) -> Dispatcher:
+    """Called when kopf starts (after this replica became the leader, if there are
+    several): from now on due objects are reconciled."""
+    settings = context.settings
+    dispatcher = Dispatcher(
+        context.schedule,
+        lambda uid: reconcile_due(context, uid),
+        workers=settings.workers,
+        failure_delay=settings.busy_poll_seconds,
+    )
+    context.dispatcher = dispatcher
+    dispatcher.start()
+    return dispatcher
+
+
+def stop_scheduler(context: OperatorContext) -> None:
+    """Hand out no more reconciles and wait for those under way: a leader must not hand
+    the Lease over while one may still call SageMaker."""
+    if context.dispatcher is not None:
+        context.dispatcher.stop()
+
+
 def health_probe(*, memo: Any, **_: Any) -> dict[str, Any]:
-    """Liveness: fails when resources are managed but no timer tick has run for a long while
-    (a stalled watch or a wedged event loop), so the kubelet restarts the operator."""
+    """Liveness: fails when the dispatcher has stopped beating (it wakes at least every
+    HEARTBEAT_SECONDS, busy or idle), so the kubelet restarts a wedged operator."""
     context = _context(memo)
-    managed = len(context.schedule)
-    last = context.schedule.last_tick_at
-    quiet_for = None if last is None else time.monotonic() - last
-    limit = max(120.0, 30 * context.settings.tick_seconds)
-    if managed and quiet_for is not None and quiet_for > limit:
-        message = f"No reconcile tick for {quiet_for:.0f}s while managing {managed} resources"
-        raise RuntimeError(message)
-    result: dict[str, Any] = {"managed": managed, "secondsSinceLastTick": quiet_for}
+    dispatcher = context.dispatcher
+    quiet_for = None if dispatcher is None else dispatcher.seconds_since_heartbeat()
+    if dispatcher is not None and not context.schedule.stopping:
+        limit = 4 * HEARTBEAT_SECONDS
+        if not dispatcher.alive or (quiet_for is not None and quiet_for > limit):
+            message = f"The reconcile dispatcher has not run for {quiet_for or 0:.0f}s"
+            raise RuntimeError(message)
+    result: dict[str, Any] = {
+        "managed": len(context.schedule),
+        "reconciling": context.schedule.in_flight,
+        "secondsSinceHeartbeat": quiet_for,
+    }
     if context.leadership is not None:
         # kopf (and so this probe) runs only on the leader.
         result.update(leader=True, identity=context.leadership.identity)

@@ -1,6 +1,6 @@
 """Running kopf only while this replica holds the leader Lease.
 
-A standby never starts kopf: no watch, no timer, no handler, no SageMaker call and no
+A standby never starts kopf: no watch, no scheduler, no handler, no SageMaker call and no
 status write can happen before it leads. Meanwhile it answers /healthz itself (kopf's
 liveness endpoint only exists once kopf runs), so the kubelet keeps it alive and ready.
 

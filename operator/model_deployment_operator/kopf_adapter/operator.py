@@ -21,8 +21,8 @@ from model_deployment_operator.kopf_adapter.handlers import (
     health_probe,
     listen_for_registry_events,
     note_watch_event,
-    reconcile_endpoint_tick,
-    reconcile_tick,
+    start_scheduler,
+    stop_scheduler,
 )
 from model_deployment_operator.kopf_adapter.leadership import run_while_leading
 from model_deployment_operator.settings import LogFormat
@@ -54,25 +54,26 @@ def build_registry(context: OperatorContext) -> kopf.OperatorRegistry:
     def stop_listeners(**_: Any) -> None:
         context.stop.set()
 
+    def start_reconciling(**_: Any) -> None:
+        start_scheduler(context)
+
+    def stop_reconciling(**_: Any) -> None:
+        # kopf runs clean-up handlers once its watches ended, while its loop still runs.
+        stop_scheduler(context)
+
     kopf.on.login(registry=registry)(login)
     kopf.on.startup(registry=registry, id="configure")(configure)
+    kopf.on.startup(registry=registry, id="scheduler")(start_reconciling)
     kopf.on.startup(registry=registry, id="registry-events")(start_listeners)
     kopf.on.cleanup(registry=registry, id="registry-events")(stop_listeners)
+    kopf.on.cleanup(registry=registry, id="scheduler")(stop_reconciling)
     kopf.on.probe(registry=registry, id="reconciler")(health_probe)
+    # kopf's watch feeds the scheduler; the scheduler, not a timer per object, decides
+    # when each object is reconciled (kopf_adapter/scheduling.py).
     for plural in (PLURAL, ENDPOINT_PLURAL):
         kopf.on.event(GROUP, VERSION, plural, registry=registry, id=f"watch-{plural}")(
             note_watch_event
         )
-    kopf.timer(
-        GROUP,
-        VERSION,
-        PLURAL,
-        registry=registry,
-        id="reconcile",
-        interval=settings.tick_seconds,
-        # A bug surfacing as an exception is retried after a pause, never in a hot loop.
-        backoff=settings.busy_poll_seconds,
-    )(reconcile_tick)
     kopf.on.delete(
         GROUP,
         VERSION,
@@ -81,15 +82,6 @@ def build_registry(context: OperatorContext) -> kopf.OperatorRegistry:
         id="teardown",
         backoff=settings.busy_poll_seconds,
     )(delete_resource)
-    kopf.timer(
-        GROUP,
-        VERSION,
-        ENDPOINT_PLURAL,
-        registry=registry,
-        id="reconcile-endpoint",
-        interval=settings.tick_seconds,
-        backoff=settings.busy_poll_seconds,
-    )(reconcile_endpoint_tick)
     kopf.on.delete(
         GROUP,
         VERSION,
@@ -122,7 +114,7 @@ def configure_kopf(kopf_settings: kopf.OperatorSettings, context: OperatorContex
     kopf_settings.watching.client_timeout = 330
     if ours.selector:
         # Server-side: the API server filters the list and watch, so this installation
-        # never receives (nor caches, nor ticks for) the objects of other installations.
+        # never receives (nor caches, nor schedules) the objects of other installations.
         for plural in (PLURAL, ENDPOINT_PLURAL):
             kopf_settings.watching.label_selectors[GROUP, plural] = ours.selector
 
@@ -136,8 +128,8 @@ def run(context: OperatorContext) -> None:
         else kopf.LogFormat.FULL,
     )
     if not settings.verbose:
-        # kopf logs "Timer 'reconcile' succeeded" for every object on every tick, and every
-        # liveness probe twice; the reconciler logs what matters itself.
+        # kopf logs every handler's success for every object, and every liveness probe
+        # twice; the reconciler logs what matters itself.
         for chatty in ("kopf.objects", "kopf.activities.probe", "aiohttp.access", "botocore"):
             logging.getLogger(chatty).setLevel(logging.WARNING)
         # A refused tenant role is reported in the resource's status; botocore would also
@@ -151,7 +143,7 @@ def run(context: OperatorContext) -> None:
             "namespaces": namespaces or "all",
             "selector": settings.selector or "none",
             "installation": settings.installation,
-            "tick_seconds": settings.tick_seconds,
+            "workers": settings.workers,
         },
     )
 
@@ -168,8 +160,10 @@ def run(context: OperatorContext) -> None:
                 memo=kopf.Memo(context=context),
             )
         finally:
-            # kopf returns without waiting for handlers still running in its threads; a
-            # leader must not hand the Lease over while one may still call SageMaker.
+            # kopf returns without waiting for handlers still running in its threads, and
+            # skips its clean-up handlers when cancelled; a leader must not hand the Lease
+            # over while a reconcile or a teardown may still call SageMaker.
+            stop_scheduler(context)
             if context.handler_executor is not None:
                 context.handler_executor.shutdown(wait=True, cancel_futures=True)
 

@@ -1,4 +1,4 @@
-"""Schedule, status writer, registry-event parsing and settings: the adapter's pure parts."""
+"""Status writer, registry-event parsing and settings: the adapter's pure parts."""
 
 from __future__ import annotations
 
@@ -10,30 +10,7 @@ import pytest
 from model_deployment_operator.cli import build_parser, settings_from
 from model_deployment_operator.domain.registry_events import group_from_event
 from model_deployment_operator.domain.status import DeploymentStatus, EndpointView
-from model_deployment_operator.kopf_adapter.scheduling import Schedule
 from model_deployment_operator.kopf_adapter.status_writer import merge_patch, status_changes
-
-
-def test_schedule_is_due_first_on_spec_change_and_after_requeue() -> None:
-    schedule = Schedule()
-    assert schedule.is_due("uid", 1, now=100.0)
-    schedule.reconciled("uid", 1, "fraud", due_at=160.0)
-    assert not schedule.is_due("uid", 1, now=120.0)
-    assert schedule.is_due("uid", 2, now=120.0), "a new generation is due at once"
-    assert schedule.is_due("uid", 1, now=160.0)
-
-
-def test_registry_event_wakes_only_that_group() -> None:
-    schedule = Schedule()
-    schedule.reconciled("a", 1, "Fraud", due_at=1000.0)
-    schedule.reconciled("b", 1, "churn", due_at=1000.0)
-    schedule.reconciled(
-        "c", 1, "arn:aws:sagemaker:us-east-1:444455556666:model-package-group/fraud", 1000.0
-    )
-    assert schedule.wake_group("fraud") == 2
-    assert schedule.is_due("a", 1, now=10.0)
-    assert schedule.is_due("c", 1, now=10.0)
-    assert not schedule.is_due("b", 1, now=10.0)
 
 
 def test_status_writer_sends_only_what_changed() -> None:

@@ -10,7 +10,8 @@ from model_deployment_operator.cli import build_parser, build_reconciler, settin
 from model_deployment_operator.domain.api_group import GROUP, MODEL_DEPLOYMENTS, MODEL_ENDPOINTS
 from model_deployment_operator.kopf_adapter.handlers import OperatorContext
 from model_deployment_operator.kopf_adapter.operator import configure_kopf
-from model_deployment_operator.kopf_adapter.watched import WatchedObjects
+from model_deployment_operator.kube.directory import api_client
+from model_deployment_operator.kube.status_patches import KubernetesStatusPatches
 from model_deployment_operator.settings import OperatorSettings
 
 
@@ -49,7 +50,11 @@ def test_bad_values_stop_the_start(
 
 
 def _configured(settings: OperatorSettings) -> kopf.OperatorSettings:
-    context = OperatorContext(settings=settings, reconciler=build_reconciler(settings))
+    context = OperatorContext(
+        settings=settings,
+        reconciler=build_reconciler(settings),
+        statuses=KubernetesStatusPatches(api_client),
+    )
     configured = kopf.OperatorSettings()
     configure_kopf(configured, context)
     return configured
@@ -76,20 +81,3 @@ def test_without_a_selector_nothing_is_filtered() -> None:
     progress = configured.persistence.progress_storage
     assert isinstance(progress, kopf.AnnotationsProgressStorage)
     assert progress.prefix == GROUP
-
-
-def test_a_timer_acts_only_on_the_latest_version_of_an_object_still_watched() -> None:
-    """kopf keeps a timer after a watch DELETED event (an object relabelled out of the
-    selector), with the object as it was; that copy must never be reconciled again."""
-    watched = WatchedObjects()
-    assert watched.is_current("uid-1", "10"), "not reported yet: the first ticks may come first"
-    watched.seen("uid-1", "11", gone=False)
-    assert watched.is_current("uid-1", "11")
-    assert not watched.is_current("uid-1", "10")
-    watched.seen("uid-1", "12", gone=True)
-    assert not watched.is_current("uid-1", "12")
-    watched.seen("uid-1", "13", gone=False)  # relabelled back: a new timer with a new body
-    assert watched.is_current("uid-1", "13")
-    assert not watched.is_current("uid-1", "12"), "the old timer's frozen copy"
-    watched.forget("uid-1")
-    assert watched.is_current("uid-1", "12")
