@@ -356,19 +356,20 @@ def test_metrics_endpoint_serves_every_documented_series(stack: Stack, tmp_path:
     assert value(series, "mdo_deployments_started_total", trigger="InitialDeployment") == 1
 
     # Attempts include botocore's retries; calls count once after them. With nothing in
-    # flight the difference is the number of retries, so throttle two DescribeEndpoints.
+    # flight the difference is the number of retries, so throttle two ListModelPackages (a settled endpoint
+    # is listed, not described; its group is read at every registry poll).
     wait_for(
-        lambda: attempts_beyond_calls(scrape(port), "DescribeEndpoint") == 0,
+        lambda: attempts_beyond_calls(scrape(port), "ListModelPackages") == 0,
         timeout=20,
-        what="no DescribeEndpoint retries yet",
+        what="no ListModelPackages retries yet",
     )
-    stack.emulator.throttle(count=2, actions=["DescribeEndpoint"])
+    stack.emulator.throttle(count=2, actions=["ListModelPackages"])
     wait_for(
-        lambda: attempts_beyond_calls(scrape(port), "DescribeEndpoint") == 2,
+        lambda: attempts_beyond_calls(scrape(port), "ListModelPackages") == 2,
         timeout=60,
-        what="two retried DescribeEndpoint attempts counted",
+        what="two retried ListModelPackages attempts counted",
     )
-    assert stack.emulator.request("GET", "calls")["faulted"] == {"sagemaker.DescribeEndpoint": 2}
+    assert stack.emulator.request("GET", "calls")["faulted"] == {"sagemaker.ListModelPackages": 2}
 
     stack.delete("fraud", timeout=90)
     wait_for(

@@ -190,8 +190,9 @@ def test_a_namespace_cannot_take_another_namespaces_endpoint(tenants: TenantsFac
     assert "still exists" in stalled["message"]
     # Several polls later nothing of the owner's was touched, and the owner is still Ready.
     wait_for(
-        lambda: owner.emulator.call_count("DescribeEndpoint") >= 6,
-        timeout=30,
+        # Each namespace's role reads the group once per poll.
+        lambda: owner.emulator.call_count("ListModelPackages") >= 6,
+        timeout=45,
         what="several polls",
     )
     for mutation in ("AddTags", "UpdateEndpoint", "DeleteEndpoint", "CreateEndpoint"):
