@@ -3,10 +3,15 @@
 Each allocation still live at the dump is charged to an owner: the innermost frame of its
 traceback outside the standard library (json decoding called by kopf is kopf's; a dict made
 by botocore's loader is botocore's), and separately to the innermost frame in our own code
-(which call of ours led to it). Tracebacks need depth for both: 40 frames by default.
+(which call of ours led to it), when one is among the traceback's frames (8 by default).
 
-tracemalloc sees Python's allocations only, and doubles the process's memory with its own
-bookkeeping: read shares and sites from the profile, the resident size from a run without it.
+The traced operator is a second one, started once the measured operator has converged the
+deployments and stopped: tracing slows every allocation, so it would distort (and on a
+busy machine stall) the convergence. Started on N settled deployments it builds the same
+per-object state: kopf's, the reconciler's memory, the clients. Tracing starts after its
+imports (bench/traced_operator.py); their size is the resident size then, reported beside
+the profile. tracemalloc sees Python's allocations only and adds its own bookkeeping: read
+shares and sites from the profile, the resident size and CPU from the untraced run.
 """
 
 from __future__ import annotations
@@ -26,16 +31,16 @@ from devstack.operator_process import OperatorProcess
 
 LAUNCHER = Path(__file__).with_name("traced_operator.py")
 OUR_PACKAGE = "/model_deployment_operator/"
-STANDARD_LIBRARY = tuple(
-    {sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["platstdlib"]} | {"<frozen "}
-)
+# Not "platstdlib": in a virtualenv that is the environment's lib/, site-packages included.
+# "<string>": code that dataclasses and namedtuple generate.
+STANDARD_LIBRARY = (sysconfig.get_paths()["stdlib"], "<frozen ", "<string>")
 MIB = 1024 * 1024
 
 
 class ProfiledOperator(OperatorProcess):
     """The operator process, started through traced_operator.py."""
 
-    def __init__(self, *, profile_dir: Path, frames: int = 40, **options: Any) -> None:
+    def __init__(self, *, profile_dir: Path, frames: int = 8, **options: Any) -> None:
         super().__init__(**options)
         self.profile_dir = profile_dir
         self.frames = frames
@@ -62,13 +67,13 @@ class ProfiledOperator(OperatorProcess):
 def owner_of(filename: str) -> str | None:
     """A package name for third-party code, `model_deployment_operator/<part>` for ours,
     None for the standard library."""
-    if filename.startswith(STANDARD_LIBRARY):
-        return None
     if OUR_PACKAGE in filename:
         part = filename.split(OUR_PACKAGE, 1)[1].split("/", 1)[0].removesuffix(".py")
         return f"model_deployment_operator/{part}"
     if "/site-packages/" in filename:
         return filename.split("/site-packages/", 1)[1].split("/", 1)[0].removesuffix(".py")
+    if filename.startswith(STANDARD_LIBRARY):
+        return None
     return filename
 
 
@@ -90,6 +95,7 @@ class MemoryProfile:
     by_our_call_site: list[Share]
     by_line: list[Share]
     objects: dict[str, Any]
+    rss_kib_when_tracing_started: int
 
     @classmethod
     def read(cls, directory: Path, limit: int = 25) -> MemoryProfile:
@@ -122,14 +128,21 @@ class MemoryProfile:
             by_our_call_site=_top(ours, our_counts, limit),
             by_line=by_line,
             objects=json.loads((directory / "objects.json").read_text()),
+            rss_kib_when_tracing_started=int(
+                (directory / "tracing-started-rss-kib").read_text() or 0
+            ),
         )
 
     def lines(self) -> Iterable[str]:
         objects = self.objects
         yield (
-            f"traced (live Python allocations): {self.traced_bytes / MIB:.1f} MiB; "
-            f"process RSS under tracing {objects['rss_kib'] / 1024:.0f} MiB, of which "
-            f"tracemalloc's own bookkeeping {objects['tracemalloc_overhead_bytes'] / MIB:.0f} MiB"
+            f"RSS when tracing started (operator imported, not yet running): "
+            f"{self.rss_kib_when_tracing_started / 1024:.0f} MiB; at the snapshot "
+            f"{objects['rss_kib'] / 1024:.0f} MiB, of which tracemalloc's own bookkeeping "
+            f"{objects['tracemalloc_overhead_bytes'] / MIB:.0f} MiB"
+        )
+        yield (
+            f"live Python allocations made since tracing started: {self.traced_bytes / MIB:.1f} MiB"
         )
         for title, shares in (
             ("by owner (innermost frame outside the standard library)", self.by_owner),
@@ -159,3 +172,12 @@ def _short(filename: str) -> str:
         if marker in filename:
             return filename.split(marker, 1)[1]
     return filename
+
+
+def main() -> None:
+    """Reads a dump again: python -m bench.memory_profile PROFILE_DIR"""
+    print("\n".join(MemoryProfile.read(Path(sys.argv[1])).lines()))
+
+
+if __name__ == "__main__":
+    main()

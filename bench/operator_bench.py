@@ -9,10 +9,10 @@ creation, the operator as a process at its default settings):
    Ready, and the SageMaker call rate meanwhile;
 2. after a warm-up, a steady window: SageMaker calls per deployment per minute by action,
    ListModelPackages per group per minute, the operator's CPU share; its peak RSS;
-   with --memory-profile the operator runs under tracemalloc and its top allocation sites
-   are printed after the window;
 3. approval -> every deployment of the group Ready on the new version, for several groups,
    with the registry poll alone;
+(--memory-profile: then a second operator, under tracemalloc, is started on the settled
+deployments, and where its memory goes is printed;)
 4. two replicas with leader election and the SQS registry-event queue: the same latency on
    the event path, then SIGKILL the leader and time the standby's takeover.
 """
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import tempfile
 import time
@@ -161,9 +162,10 @@ class Bench:
         burst = DEFAULTS["sagemaker_call_burst"].default if burst is None else burst
         return f"{rate:g} calls/s, burst {burst}" if rate else "off"
 
-    def operator(
-        self, name: str, settings: dict[str, str], *, profiled: bool = False
-    ) -> OperatorProcess:
+    def operator(self, name: str, settings: dict[str, str]) -> OperatorProcess:
+        return OperatorProcess(**self.operator_options(name, settings))
+
+    def operator_options(self, name: str, settings: dict[str, str]) -> dict[str, Any]:
         options: dict[str, Any] = {
             "kubeconfig": self.operator_kubeconfig,
             "aws_endpoint_url": self.emulator.url,
@@ -173,11 +175,7 @@ class Bench:
             # The emulator tells callers apart by access key.
             "aws_access_key_id": f"bench-{name}",
         }
-        if profiled:
-            return ProfiledOperator(
-                profile_dir=self.work / "memory-profile", frames=self.args.profile_frames, **options
-            )
-        return OperatorProcess(**options)
+        return options
 
     # Phases
 
@@ -243,20 +241,44 @@ class Bench:
         self.results.rss_after_steady_mib = resident_mib(pid)
         self.results.peak_rss_mib = peak_resident_mib(pid)
 
-    def profile(self, operator: ProfiledOperator) -> None:
-        progress("memory profile: asking the traced operator for a snapshot")
-        directory = operator.dump()
+    def profile_settled(self) -> None:
+        """A traced operator started on the settled deployments (bench/memory_profile.py):
+        once it has looked at every endpoint, its live allocations by owner and site."""
+        n = self.scenario.deployments
+        operator = ProfiledOperator(
+            profile_dir=self.work / "memory-profile",
+            frames=self.args.profile_frames,
+            **self.operator_options("operator-traced", {}),
+        )
+        principal = f"access-key/{operator.aws_access_key_id}"
+        self.control.request("DELETE", "callers")
+        with ExitStack() as running:
+            running.callback(operator.stop)
+            operator.start(timeout=300)
+            progress(f"memory profile: a traced operator started on the {n} settled deployments")
+            started = time.monotonic()
+            limit = 2 * REGISTRY_POLL_SECONDS + 60
+            seen = 0
+            while seen < n and time.monotonic() - started < limit:
+                time.sleep(10)
+                seen = len(
+                    {
+                        c["resource"]
+                        for c in self.control.callers()
+                        if c["principal"] == principal and c["action"] == "DescribeEndpoint"
+                    }
+                )
+                progress(f"memory profile: the traced operator described {seen}/{n} endpoints")
+            time.sleep(20)
+            progress("memory profile: asking the traced operator for a snapshot")
+            directory = operator.dump()
         progress("memory profile: reading the snapshot")
         report = "\n".join(MemoryProfile.read(directory).lines())
         (self.work / "memory-profile.txt").write_text(report + "\n")
         print(
-            f"\nMemory profile of the operator with {self.scenario.deployments} deployments "
+            f"\nMemory profile of an operator started on {n} settled deployments "
             f"({directory}):\n{report}\n",
             flush=True,
-        )
-        self.results.notes.append(
-            "the operator ran under tracemalloc (--memory-profile): its RSS and CPU include "
-            "tracemalloc's cost"
         )
 
     def poll_path(self) -> None:
@@ -329,20 +351,17 @@ class Bench:
 
     def run(self) -> Results:
         self.prepare()
-        profiled = self.args.memory_profile
-        with self.operator("operator", {}, profiled=profiled) as operator:
+        with self.operator("operator", {}) as operator:
             progress("operator started at its default settings")
             self.converge(operator)
-            if self.args.converge_only:
-                self.results.peak_rss_mib = peak_resident_mib(operator.pid or 0)
-                if isinstance(operator, ProfiledOperator):
-                    self.profile(operator)
-                return self.results
-            self.steady(operator)
-            if isinstance(operator, ProfiledOperator):
-                self.profile(operator)
-            self.poll_path()
+            if not self.args.converge_only:
+                self.steady(operator)
+                self.poll_path()
             self.results.peak_rss_mib = peak_resident_mib(operator.pid or 0)
+        if self.args.memory_profile:
+            self.profile_settled()
+        if self.args.converge_only:
+            return self.results
         steady_rate = sum(self.results.steady_calls.values()) / (
             60 * (self.results.steady_minutes or 1)
         )
@@ -374,17 +393,31 @@ def arguments() -> argparse.Namespace:
     parser.add_argument(
         "--memory-profile",
         action="store_true",
-        help="run the operator under tracemalloc and print its top allocation sites after "
-        "the steady window (or after convergence with --converge-only)",
+        help="once the deployments are settled, start a second operator under tracemalloc "
+        "on them and print where its memory goes (bench/memory_profile.py)",
     )
-    parser.add_argument("--profile-frames", type=int, default=40)
+    parser.add_argument(
+        "--profile-frames",
+        type=int,
+        default=8,
+        help="frames per traceback: more attribute more allocations to our code, and slow "
+        "the operator down more (each allocation records them)",
+    )
     args = parser.parse_args()
     if args.poll_groups + args.event_groups > args.groups:
         parser.error("--poll-groups plus --event-groups must not exceed --groups")
     return args
 
 
+def stop_cleanly(signum: int, _frame: object) -> None:
+    """SIGTERM (or SIGINT, which a shell ignores in background jobs) unwinds the stack, so
+    the API server, the emulator and the operators started here are stopped."""
+    raise SystemExit(128 + signum)
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, stop_cleanly)
+    signal.signal(signal.SIGINT, stop_cleanly)
     args = arguments()
     work = Path(tempfile.mkdtemp(prefix="mdo-bench-"))
     progress(f"work directory {work}")
