@@ -162,6 +162,11 @@ class Bench:
         burst = DEFAULTS["sagemaker_call_burst"].default if burst is None else burst
         return f"{rate:g} calls/s, burst {burst}" if rate else "off"
 
+    def image_environment(self) -> dict[str, str]:
+        """What the container image sets for the operator's memory (Dockerfile)."""
+        arenas = self.args.malloc_arena_max
+        return {"MALLOC_ARENA_MAX": str(arenas)} if arenas else {}
+
     def operator(self, name: str, settings: dict[str, str]) -> OperatorProcess:
         return OperatorProcess(**self.operator_options(name, settings))
 
@@ -174,6 +179,7 @@ class Bench:
             "settings": {**self.budget_settings(), **settings},
             # The emulator tells callers apart by access key.
             "aws_access_key_id": f"bench-{name}",
+            "extra_environment": self.image_environment(),
         }
         return options
 
@@ -395,6 +401,13 @@ def arguments() -> argparse.Namespace:
         action="store_true",
         help="once the deployments are settled, start a second operator under tracemalloc "
         "on them and print where its memory goes (bench/memory_profile.py)",
+    )
+    parser.add_argument(
+        "--malloc-arena-max",
+        type=int,
+        default=2,
+        help="MALLOC_ARENA_MAX for the operator, as the container image sets it; 0 leaves "
+        "glibc's default (8 arenas per core)",
     )
     parser.add_argument(
         "--profile-frames",
