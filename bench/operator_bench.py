@@ -263,7 +263,8 @@ class Bench:
             operator.start(timeout=300)
             progress(f"memory profile: a traced operator started on the {n} settled deployments")
             started = time.monotonic()
-            limit = 2 * REGISTRY_POLL_SECONDS + 60
+            # Traced, it works far slower than the budget allows: give it time for all.
+            limit = max(2 * REGISTRY_POLL_SECONDS + 60, 0.6 * n)
             seen = 0
             while seen < n and time.monotonic() - started < limit:
                 time.sleep(10)
@@ -378,11 +379,29 @@ class Bench:
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Operator benchmark (prints numbers).")
     parser.add_argument("--deployments", type=int, default=1000)
-    parser.add_argument("--groups", type=int, default=100, help="model package groups")
-    parser.add_argument("--warmup-minutes", type=float, default=2.0)
-    parser.add_argument("--steady-minutes", type=float, default=3.0)
-    parser.add_argument("--poll-groups", type=int, default=10, help="poll-path samples")
-    parser.add_argument("--event-groups", type=int, default=10, help="event-path samples")
+    parser.add_argument(
+        "--groups", type=int, help="model package groups (default: one per 10 deployments)"
+    )
+    parser.add_argument(
+        "--warmup-minutes",
+        type=float,
+        default=2.0,
+        help="after convergence, before counting: the polls of deployments that converged "
+        "together fall out of step",
+    )
+    parser.add_argument(
+        "--steady-minutes",
+        type=float,
+        default=3.0,
+        help="the window calls and CPU are counted over; at least one registry poll "
+        "interval (1 minute), or some deployments' polls fall outside it",
+    )
+    parser.add_argument(
+        "--poll-groups", type=int, help="groups approved on the poll path (default: 10)"
+    )
+    parser.add_argument(
+        "--event-groups", type=int, help="groups approved on the event path (default: 10)"
+    )
     parser.add_argument(
         "--calls-per-second", type=float, help="the operator's call budget (0: off)"
     )
@@ -417,6 +436,12 @@ def arguments() -> argparse.Namespace:
         "the operator down more (each allocation records them)",
     )
     args = parser.parse_args()
+    if args.groups is None:
+        args.groups = max(1, args.deployments // 10)
+    if args.poll_groups is None:
+        args.poll_groups = min(10, max(1, args.groups // 2))
+    if args.event_groups is None:
+        args.event_groups = min(10, max(0, args.groups - args.poll_groups))
     if args.poll_groups + args.event_groups > args.groups:
         parser.error("--poll-groups plus --event-groups must not exceed --groups")
     return args
