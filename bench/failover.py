@@ -26,6 +26,7 @@ class Failover:
     first_call: float | None
     first_status_write: float | None
     new_deployment_ready: float | None
+    waited_seconds: float
 
 
 @dataclass(frozen=True)
@@ -81,4 +82,5 @@ def measure_failover(
         first_call=first_call,
         first_status_write=status_write - killed if status_write is not None else None,
         new_deployment_ready=ready - killed if ready is not None else None,
+        waited_seconds=limit_seconds,
     )

@@ -352,7 +352,9 @@ class Bench:
                 standby=Standby("replica-b", "bench-replica-b"),
                 lease=(OPERATOR_NAMESPACE, LEASE_NAME),
                 new_deployment=self.scenario.body("failover-probe", self.scenario.group(0)),
-                limit_seconds=120,
+                # A new leader re-observes every deployment first: with 1,000 that kept
+                # the call budget busy for minutes, and status writes waited behind it.
+                limit_seconds=max(120.0, 0.3 * self.scenario.deployments),
                 progress=progress,
             )
 
