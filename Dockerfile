@@ -46,9 +46,14 @@ RUN groupadd --system --gid 65532 mdo \
 
 COPY --from=builder /opt/model-deployment-operator /opt/model-deployment-operator
 
+# MALLOC_ARENA_MAX=2: glibc gives each thread that allocates its own malloc arena (up to 8
+# per core), and memory freed in one stays with the process: with two, the operator's peak
+# resident size after converging 1,000 deployments was 289 MiB instead of 336 (README,
+# Benchmarks), convergence time unchanged.
 ENV PATH=/opt/model-deployment-operator/bin:${PATH} \
     PYTHONUNBUFFERED=1 \
-    PYTHONDONTWRITEBYTECODE=1
+    PYTHONDONTWRITEBYTECODE=1 \
+    MALLOC_ARENA_MAX=2
 
 USER 65532:65532
 # /healthz (kopf liveness); Prometheus metrics are off unless --metrics-bind is set.

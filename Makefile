@@ -66,7 +66,7 @@ demo-shared: tools ## The seed 002 flow: three models on one multi-model endpoin
 .PHONY: bench
 bench: tools ## Benchmarks: emulator throughput, then the operator (latency, API calls, memory)
 	@$(BIN)/python bench/emulator_throughput.py
-	@$(BIN)/python bench/operator_bench.py $(BENCH_ARGS)
+	@$(BIN)/python -m bench.operator_bench $(BENCH_ARGS)
 
 .PHONY: chaos
 chaos: tools ## Chaos suite: SIGKILL the operator 120 times under faults, then check every invariant (CHAOS_ARGS)

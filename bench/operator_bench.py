@@ -1,143 +1,68 @@
-"""Operator benchmark: prints numbers, asserts nothing.
+"""Operator benchmark, issue 12's scenario: prints numbers beside the goals, asserts nothing.
 
-On the local stack (kube-apiserver + etcd, the SageMaker emulator, the operator process at
-its default intervals):
+    python -m bench.operator_bench [--deployments 1000 --groups 100 ...]
 
-1. converge N ModelDeployments, each on its own model package group, and the peak
-   SageMaker call rate the emulator saw meanwhile against the operator's call budget
-   (optionally with injected throttling; `--converge-only` stops there);
-2. steady state: SageMaker/Auto Scaling calls per deployment per minute, by action;
-3. latency from approving a version to the operator calling UpdateEndpoint, with the
-   registry poll alone and with the EventBridge->SQS event path;
-4. the operator's resident memory with N deployments.
+On the local stack (kube-apiserver + etcd, the SageMaker emulator with 5 s endpoint
+creation, the operator as a process at its default settings):
+
+1. N ModelDeployments over G model package groups are created at once; time until all are
+   Ready, and the SageMaker call rate meanwhile;
+2. after a warm-up, a steady window: SageMaker calls per deployment per minute by action,
+   ListModelPackages per group per minute, the operator's CPU share; its peak RSS;
+3. approval -> every deployment of the group Ready on the new version, for several groups,
+   with the registry poll alone;
+(--memory-profile: then a second operator, under tracemalloc, is started on the settled
+deployments, and where its memory goes is printed;)
+4. two replicas with leader election and the SQS registry-event queue: the same latency on
+   the event path, then SIGKILL the leader and time the standby's takeover.
 """
 
 from __future__ import annotations
 
 import argparse
-import random
-import statistics
+import json
+import signal
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from functools import partial
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import boto3
+from bench.approvals import approval_latencies
+from bench.deployment_watch import DeploymentWatch
+from bench.failover import Standby, measure_failover
+from bench.kube_api import BenchKube
+from bench.memory_profile import MemoryProfile, ProfiledOperator
+from bench.process_usage import CpuWindow, peak_resident_mib, resident_mib
+from bench.results import Results
+from bench.scenario import Scenario
 from botocore.config import Config
 
 from devcluster import Kubectl, open_cluster
 from devstack.emulator import EmulatorControl, EmulatorProcess
-from devstack.install import OPERATOR_GROUPS, OPERATOR_USER, install
+from devstack.install import (
+    OPERATOR_GROUPS,
+    OPERATOR_NAMESPACE,
+    OPERATOR_SERVICE_ACCOUNT,
+    OPERATOR_USER,
+    install,
+)
 from devstack.operator_process import FAKE_AWS_ENVIRONMENT, OperatorProcess
-from devstack.registry import ModelRegistry, PackageRef
-from model_deployment_operator.domain.naming import DeploymentRef, default_endpoint_name
+from devstack.registry import ModelRegistry
 from model_deployment_operator.settings import OperatorSettings
 
-DEFAULT_RATE = OperatorSettings.model_fields["sagemaker_calls_per_second"].default
-DEFAULT_BURST = OperatorSettings.model_fields["sagemaker_call_burst"].default
-
-NAMESPACE = "bench"
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecution"
+DEFAULTS = OperatorSettings.model_fields
+REGISTRY_POLL_SECONDS = float(DEFAULTS["registry_poll_seconds"].default)
+LEASE_NAME = "mdo-bench"
 STARTED = time.monotonic()
 
 
 def progress(message: str) -> None:
     print(f"[{time.monotonic() - STARTED:7.1f}s] {message}", file=sys.stderr, flush=True)
-
-
-def manifest(index: int) -> str:
-    return f"""
-apiVersion: sagemaker.mlops.dev/v1alpha1
-kind: ModelDeployment
-metadata:
-  name: model-{index}
-  namespace: {NAMESPACE}
-spec:
-  modelPackageGroupName: group-{index}
-  executionRoleArn: {ROLE}
-  endpoint:
-    instanceType: ml.m5.large
-  deletionPolicy: Retain
----"""
-
-
-def endpoint_of(index: int) -> str:
-    return default_endpoint_name(DeploymentRef(NAMESPACE, f"model-{index}", ""))
-
-
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-class Bench:
-    def __init__(
-        self, admin: Kubectl, emulator: EmulatorProcess, kubeconfig: Path, work: Path
-    ) -> None:
-        self.admin = admin
-        self.emulator = emulator
-        self.control: EmulatorControl = emulator.control
-        self.kubeconfig = kubeconfig
-        self.work = work
-        session = boto3.session.Session(
-            aws_access_key_id=FAKE_AWS_ENVIRONMENT["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=FAKE_AWS_ENVIRONMENT["AWS_SECRET_ACCESS_KEY"],
-            region_name=FAKE_AWS_ENVIRONMENT["AWS_REGION"],
-        )
-        config = Config(retries={"mode": "standard", "max_attempts": 10}, max_pool_connections=20)
-        self.sagemaker = session.client("sagemaker", endpoint_url=emulator.url, config=config)
-        self.sqs = session.client("sqs", endpoint_url=emulator.url, config=config)
-        self.registry = ModelRegistry(self.sagemaker)
-
-    def operator(self, name: str, settings: dict[str, str]) -> OperatorProcess:
-        return OperatorProcess(
-            kubeconfig=self.kubeconfig,
-            aws_endpoint_url=self.emulator.url,
-            log_file=self.work / f"{name}.log",
-            namespaces=[NAMESPACE],
-            settings=settings,
-        )
-
-    def ready_count(self) -> int:
-        listing = self.admin.json("get", "mdep", "-n", NAMESPACE)
-        ready = 0
-        for item in listing["items"]:
-            conditions = (item.get("status") or {}).get("conditions", [])
-            ready += any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
-        return ready
-
-    def wait_all_ready(self, count: int, timeout: float) -> float:
-        started = time.monotonic()
-        last = -1
-        while time.monotonic() - started < timeout:
-            ready = self.ready_count()
-            if ready != last:
-                progress(f"{ready}/{count} ModelDeployments Ready")
-                last = ready
-            if ready >= count:
-                return time.monotonic() - started
-            time.sleep(2)
-        msg = f"only {last}/{count} Ready after {timeout:.0f}s"
-        raise SystemExit(msg)
-
-    def time_until_updating(
-        self, endpoint: str, approve: Callable[[], None], limit: float
-    ) -> float:
-        approve()
-        approved = time.monotonic()
-        while time.monotonic() - approved < limit:
-            described = self.sagemaker.describe_endpoint(EndpointName=endpoint)
-            if described["EndpointStatus"] == "Updating":
-                return time.monotonic() - approved
-            time.sleep(0.05)
-        msg = f"{endpoint} was not updated within {limit:.0f}s of the approval"
-        raise SystemExit(msg)
 
 
 def most_in_any_second(moments: list[float]) -> int:
@@ -149,119 +74,336 @@ def most_in_any_second(moments: list[float]) -> int:
     return most
 
 
-def call_rates(bench: Bench) -> dict[str, float]:
+def converge_calls(control: EmulatorControl) -> str:
     """The operator's budgeted calls (SageMaker and Auto Scaling, throttled attempts
     included) as the emulator recorded their arrival: peak in any one second, and mean."""
     moments = sorted(
         c["at"]
-        for c in bench.control.callers()
+        for c in control.callers()
         if c["service"] in ("sagemaker", "application-autoscaling")
     )
     if len(moments) < 2:
-        return {"calls": len(moments), "peak": float(len(moments)), "mean": 0.0}
-    return {
-        "calls": len(moments),
-        "peak": float(most_in_any_second(moments)),
-        "mean": (len(moments) - 1) / (moments[-1] - moments[0]),
-    }
-
-
-def steady_state(
-    bench: Bench, count: int, minutes: float, warmup_minutes: float
-) -> dict[str, float]:
-    # Deployments that converged together poll in step; the jitter spreads them over a few
-    # intervals, as in a long-running operator. Counting straight away would measure the
-    # phase of that one synchronized wave instead of the rate.
-    progress(f"warming up for {warmup_minutes:g} minutes so the polls fall out of step")
-    time.sleep(warmup_minutes * 60)
-    progress(f"steady state: counting calls for {minutes:g} minutes")
-    bench.control.reset_calls()
-    time.sleep(minutes * 60)
-    calls = bench.control.calls()
-    return {action: n / count / minutes for action, n in sorted(calls.items())}
-
-
-def latencies(
-    bench: Bench, packages: list[PackageRef], samples: int, poll_seconds: float
-) -> list[float]:
-    # An approval lands at a random moment of a deployment's poll cycle. Approving right
-    # after the previous sample was detected would not: the deployments poll nearly in
-    # step, so every sample would wait almost a full interval.
-    phases = random.Random(7)  # noqa: S311 - sampling, not security
-    results: list[float] = []
-    for index in range(samples):
-        group = f"group-{index}"
-        nxt = bench.registry.register(group)
-        time.sleep(phases.uniform(0, poll_seconds))
-        delay = bench.time_until_updating(
-            endpoint_of(index), partial(bench.registry.approve, nxt), poll_seconds * 2.5
-        )
-        results.append(delay)
-        progress(f"poll: approval of {group} v{nxt.version} -> UpdateEndpoint in {delay:.2f}s")
-        packages.append(nxt)
-    return results
-
-
-def describe(values: list[float]) -> str:
-    if not values:
-        return "n/a"
-    ordered = sorted(values)
-    p90 = ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
+        return f"{len(moments)} calls"
+    mean = (len(moments) - 1) / (moments[-1] - moments[0])
     return (
-        f"median {statistics.median(values):.2f}s, p90 {p90:.2f}s, "
-        f"min {min(values):.2f}s, max {max(values):.2f}s (n={len(values)})"
+        f"{len(moments)} calls: peak {most_in_any_second(moments)} in one second, mean {mean:.1f}/s"
     )
 
 
 @contextmanager
-def stack(work: Path) -> Iterator[tuple[Kubectl, EmulatorProcess, Path]]:
+def local_stack(work: Path) -> Iterator[tuple[Kubectl, EmulatorProcess, Path, Path]]:
     with ExitStack() as exits:
         progress("starting the local API server")
         cluster = open_cluster(work / "cluster")
         exits.callback(cluster.stop)
         admin = Kubectl(cluster.kubectl_path, cluster.admin_kubeconfig, timeout=120)
         install(admin)
-        kubeconfig = cluster.kubeconfig_for(
+        operator_kubeconfig = cluster.kubeconfig_for(
             OPERATOR_USER, OPERATOR_GROUPS, out=work / "op.kubeconfig"
         )
-        progress("starting the SageMaker emulator")
+        progress("starting the SageMaker emulator (endpoint creation and update take 5 s)")
         emulator = EmulatorProcess(
             log_file=work / "emulator.log",
             arguments=(
-                "--creating-seconds",
-                "5",
-                "--updating-seconds",
-                "5",
-                "--deleting-seconds",
-                "2",
+                "--creating-seconds", "5", "--updating-seconds", "5", "--deleting-seconds", "2",
             ),
-        ).start()
+        ).start()  # fmt: skip
         exits.callback(emulator.stop)
-        yield admin, emulator, kubeconfig
+        yield admin, emulator, cluster.admin_kubeconfig, operator_kubeconfig
 
 
-def print_converge(count: int, report: dict[str, Any]) -> None:
-    rate, burst = report["budget"]
-    rates = report["converge_rates"]
-    print("\nmodel-deployment-operator benchmark")
-    print(f"  deployments:                         {count}")
-    print(f"  time for all to become Ready:        {report['converge_seconds']:.1f}s")
-    print(
-        f"  call budget (calls/s, burst):        {rate:g}, {burst}" + (" (off)" if not rate else "")
-    )
-    print(
-        f"  SageMaker calls while converging:    {rates['calls']}: peak {rates['peak']:.0f} in "
-        f"one second, mean {rates['mean']:.2f}/s"
-    )
+class Bench:
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        emulator: EmulatorProcess,
+        admin_kubeconfig: Path,
+        operator_kubeconfig: Path,
+        work: Path,
+    ) -> None:
+        self.args = args
+        self.scenario = Scenario(args.deployments, args.groups)
+        self.emulator = emulator
+        self.control = emulator.control
+        self.operator_kubeconfig = operator_kubeconfig
+        self.work = work
+        self.kube = BenchKube(admin_kubeconfig)
+        session = boto3.session.Session(
+            aws_access_key_id=FAKE_AWS_ENVIRONMENT["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=FAKE_AWS_ENVIRONMENT["AWS_SECRET_ACCESS_KEY"],
+            region_name=FAKE_AWS_ENVIRONMENT["AWS_REGION"],
+        )
+        config = Config(retries={"mode": "standard", "max_attempts": 10}, max_pool_connections=20)
+        self.sagemaker = session.client("sagemaker", endpoint_url=emulator.url, config=config)
+        self.sqs = session.client("sqs", endpoint_url=emulator.url, config=config)
+        self.registry = ModelRegistry(self.sagemaker)
+        self.watch = DeploymentWatch(self.kube, self.scenario.namespace)
+        self.results = Results(
+            deployments=self.scenario.deployments,
+            groups=self.scenario.groups,
+            registry_poll_seconds=REGISTRY_POLL_SECONDS,
+            budget=self.budget_text(),
+        )
+
+    # Settings
+
+    def budget_settings(self) -> dict[str, str]:
+        budget: dict[str, str] = {}
+        if self.args.calls_per_second is not None:
+            budget["sagemaker_calls_per_second"] = str(self.args.calls_per_second)
+        if self.args.call_burst is not None:
+            budget["sagemaker_call_burst"] = str(self.args.call_burst)
+        return budget
+
+    def budget_text(self) -> str:
+        rate = self.args.calls_per_second
+        burst = self.args.call_burst
+        rate = DEFAULTS["sagemaker_calls_per_second"].default if rate is None else rate
+        burst = DEFAULTS["sagemaker_call_burst"].default if burst is None else burst
+        return f"{rate:g} calls/s, burst {burst}" if rate else "off"
+
+    def image_environment(self) -> dict[str, str]:
+        """What the container image sets for the operator's memory (Dockerfile)."""
+        arenas = self.args.malloc_arena_max
+        return {"MALLOC_ARENA_MAX": str(arenas)} if arenas else {}
+
+    def operator(self, name: str, settings: dict[str, str]) -> OperatorProcess:
+        return OperatorProcess(**self.operator_options(name, settings))
+
+    def operator_options(self, name: str, settings: dict[str, str]) -> dict[str, Any]:
+        options: dict[str, Any] = {
+            "kubeconfig": self.operator_kubeconfig,
+            "aws_endpoint_url": self.emulator.url,
+            "log_file": self.work / f"{name}.log",
+            "namespaces": [self.scenario.namespace],
+            "settings": {**self.budget_settings(), **settings},
+            # The emulator tells callers apart by access key.
+            "aws_access_key_id": f"bench-{name}",
+            "extra_environment": self.image_environment(),
+        }
+        return options
+
+    # Phases
+
+    def prepare(self) -> None:
+        groups = self.scenario.groups
+        progress(f"registering and approving version 1 in {groups} model package groups")
+        for g in range(groups):
+            self.registry.create_group(self.scenario.group(g))
+            self.registry.approve(self.registry.register(self.scenario.group(g)))
+        self.kube.create_namespace(self.scenario.namespace)
+        self.watch.start()
+
+    def converge(self, operator: OperatorProcess) -> None:
+        n = self.scenario.deployments
+        self.control.request("DELETE", "callers")
+        if self.args.throttle_probability:
+            self.control.throttle(probability=self.args.throttle_probability)
+        progress(f"creating {n} ModelDeployments over {self.scenario.groups} groups")
+        applied = time.monotonic()
+        self.kube.create_deployments(self.scenario.namespace, self.scenario.bodies())
+        self.results.apply_seconds = time.monotonic() - applied
+        progress(f"created in {self.results.apply_seconds:.1f}s; waiting for all to be Ready")
+        last_report = 0.0
+
+        def all_ready() -> bool:
+            nonlocal last_report
+            ready = self.watch.ready_count()
+            if time.monotonic() - last_report >= 10 or ready >= n:
+                progress(
+                    f"{ready}/{n} Ready, operator RSS {resident_mib(operator.pid or 0):.0f} MiB"
+                )
+                last_report = time.monotonic()
+            return ready >= n
+
+        if not self.watch.wait(all_ready, timeout=max(900.0, 1.5 * n)):
+            msg = f"only {self.watch.ready_count()}/{n} Ready; operator log: {operator.log_file}"
+            raise SystemExit(msg)
+        moments = [self.watch.first_ready(name) for name in self.scenario.all_names()]
+        self.results.converge_seconds = max(m for m in moments if m is not None) - applied
+        self.results.converge_calls = converge_calls(self.control)
+        self.control.clear_faults()
+
+    def steady(self, operator: OperatorProcess) -> None:
+        pid = operator.pid or 0
+        minutes = self.args.steady_minutes
+        # Deployments that converged together poll in step; the jitter spreads them over a
+        # few intervals, as in a long-running operator.
+        progress(f"warming up for {self.args.warmup_minutes:g} minutes")
+        time.sleep(self.args.warmup_minutes * 60)
+        progress(f"steady window: counting calls and CPU time for {minutes:g} minutes")
+        self.control.reset_calls()
+        cpu = CpuWindow.start(pid)
+        end = time.monotonic() + minutes * 60
+        while (left := end - time.monotonic()) > 0:
+            time.sleep(min(30.0, left))
+            progress(
+                f"steady: {sum(self.control.calls().values())} calls so far, CPU "
+                f"{100 * cpu.share():.1f}% of a core, RSS {resident_mib(pid):.0f} MiB"
+            )
+        self.results.idle_cpu_share = cpu.share()
+        self.results.steady_calls = self.control.calls()
+        self.results.steady_minutes = minutes
+        self.results.rss_after_steady_mib = resident_mib(pid)
+        self.results.peak_rss_mib = peak_resident_mib(pid)
+
+    def profile_settled(self) -> None:
+        """A traced operator started on the settled deployments (bench/memory_profile.py):
+        once it has looked at every endpoint, its live allocations by owner and site."""
+        n = self.scenario.deployments
+        operator = ProfiledOperator(
+            profile_dir=self.work / "memory-profile",
+            frames=self.args.profile_frames,
+            **self.operator_options("operator-traced", {}),
+        )
+        principal = f"access-key/{operator.aws_access_key_id}"
+        self.control.request("DELETE", "callers")
+        with ExitStack() as running:
+            running.callback(operator.stop)
+            operator.start(timeout=300)
+            progress(f"memory profile: a traced operator started on the {n} settled deployments")
+            started = time.monotonic()
+            # Traced, it works far slower than the budget allows: give it time for all.
+            limit = max(2 * REGISTRY_POLL_SECONDS + 60, 0.6 * n)
+            seen = 0
+            while seen < n and time.monotonic() - started < limit:
+                time.sleep(10)
+                seen = len(
+                    {
+                        c["resource"]
+                        for c in self.control.callers()
+                        if c["principal"] == principal and c["action"] == "DescribeEndpoint"
+                    }
+                )
+                progress(f"memory profile: the traced operator described {seen}/{n} endpoints")
+            time.sleep(20)
+            progress("memory profile: asking the traced operator for a snapshot")
+            directory = operator.dump()
+        progress("memory profile: reading the snapshot")
+        report = "\n".join(MemoryProfile.read(directory).lines())
+        (self.work / "memory-profile.txt").write_text(report + "\n")
+        print(
+            f"\nMemory profile of an operator started on {n} settled deployments "
+            f"({directory}):\n{report}\n",
+            flush=True,
+        )
+
+    def poll_path(self) -> None:
+        samples = self.args.poll_groups
+        progress(f"poll path: approving a new version in {samples} groups over one poll interval")
+        self.results.poll_samples = approval_latencies(
+            self.registry, self.watch, self.scenario, range(samples),
+            spread_seconds=REGISTRY_POLL_SECONDS,
+            limit_seconds=2 * REGISTRY_POLL_SECONDS + 60,
+            label="poll", progress=progress,
+        )  # fmt: skip
+
+    def wait_quiet(self, calls_per_second: float, timeout: float) -> None:
+        """A freshly started leader observes every deployment once: wait until its calls are
+        back near the steady rate, so the event-path samples do not queue behind that."""
+        started = time.monotonic()
+        before = sum(self.control.calls().values())
+        while time.monotonic() - started < timeout:
+            time.sleep(10)
+            after = sum(self.control.calls().values())
+            rate = (after - before) / 10
+            before = after
+            progress(f"new leader: {rate:.1f} calls/s (waiting for <= {calls_per_second:.1f})")
+            if rate <= calls_per_second:
+                return
+
+    def event_path_and_failover(self, steady_rate: float) -> None:
+        queue = self.sqs.create_queue(QueueName="registry-events")["QueueUrl"]
+        self.control.request("PUT", "events", {"queueUrl": queue})
+        self.kube.grant_lease(OPERATOR_NAMESPACE, LEASE_NAME, OPERATOR_SERVICE_ACCOUNT)
+        shared = {
+            "registry_events_queue_url": queue,
+            "leader_election": "true",
+            "leader_election_namespace": OPERATOR_NAMESPACE,
+            "leader_election_lease_name": LEASE_NAME,
+        }
+        with ExitStack() as replicas:
+            leader = replicas.enter_context(
+                self.operator("replica-a", {**shared, "leader_election_identity": "replica-a"})
+            )
+            progress("replica-a started with leader election and the registry-event queue")
+            deadline = time.monotonic() + 60
+            while self.kube.lease_holder(OPERATOR_NAMESPACE, LEASE_NAME) != "replica-a":
+                if time.monotonic() > deadline:
+                    raise SystemExit("replica-a did not take the Lease within 60 s")
+                time.sleep(0.5)
+            replicas.enter_context(
+                self.operator("replica-b", {**shared, "leader_election_identity": "replica-b"})
+            )
+            progress("replica-b started as the standby")
+            self.wait_quiet(max(1.0, 1.5 * steady_rate), timeout=300)
+            samples = self.args.event_groups
+            first = self.args.poll_groups
+            self.results.event_samples = approval_latencies(
+                self.registry, self.watch, self.scenario, range(first, first + samples),
+                spread_seconds=2.0 * samples, limit_seconds=120,
+                label="events", progress=progress, seed=11,
+            )  # fmt: skip
+            self.results.failover = measure_failover(
+                kube=self.kube,
+                control=self.control,
+                watch=self.watch,
+                leader=leader,
+                standby=Standby("replica-b", "bench-replica-b"),
+                lease=(OPERATOR_NAMESPACE, LEASE_NAME),
+                new_deployment=self.scenario.body("failover-probe", self.scenario.group(0)),
+                # A new leader re-observes every deployment first: with 1,000 that kept
+                # the call budget busy for minutes, and status writes waited behind it.
+                limit_seconds=max(120.0, 0.3 * self.scenario.deployments),
+                progress=progress,
+            )
+
+    def run(self) -> Results:
+        self.prepare()
+        with self.operator("operator", {}) as operator:
+            progress("operator started at its default settings")
+            self.converge(operator)
+            if not self.args.converge_only:
+                self.steady(operator)
+                self.poll_path()
+            self.results.peak_rss_mib = peak_resident_mib(operator.pid or 0)
+        if self.args.memory_profile:
+            self.profile_settled()
+        if self.args.converge_only:
+            return self.results
+        steady_rate = sum(self.results.steady_calls.values()) / (
+            60 * (self.results.steady_minutes or 1)
+        )
+        self.event_path_and_failover(steady_rate)
+        return self.results
 
 
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Operator benchmark (prints numbers).")
-    parser.add_argument("--deployments", type=int, default=100)
-    parser.add_argument("--steady-minutes", type=float, default=3.0)
-    parser.add_argument("--warmup-minutes", type=float, default=2.0)
-    parser.add_argument("--poll-samples", type=int, default=5)
-    parser.add_argument("--event-samples", type=int, default=10)
+    parser.add_argument("--deployments", type=int, default=1000)
+    parser.add_argument(
+        "--groups", type=int, help="model package groups (default: one per 10 deployments)"
+    )
+    parser.add_argument(
+        "--warmup-minutes",
+        type=float,
+        default=2.0,
+        help="after convergence, before counting: the polls of deployments that converged "
+        "together fall out of step",
+    )
+    parser.add_argument(
+        "--steady-minutes",
+        type=float,
+        default=3.0,
+        help="the window calls and CPU are counted over; at least one registry poll "
+        "interval (1 minute), or some deployments' polls fall outside it",
+    )
+    parser.add_argument(
+        "--poll-groups", type=int, help="groups approved on the poll path (default: 10)"
+    )
+    parser.add_argument(
+        "--event-groups", type=int, help="groups approved on the event path (default: 10)"
+    )
     parser.add_argument(
         "--calls-per-second", type=float, help="the operator's call budget (0: off)"
     )
@@ -275,80 +417,65 @@ def arguments() -> argparse.Namespace:
     parser.add_argument(
         "--converge-only", action="store_true", help="stop once every deployment is Ready"
     )
-    return parser.parse_args()
+    parser.add_argument(
+        "--memory-profile",
+        action="store_true",
+        help="once the deployments are settled, start a second operator under tracemalloc "
+        "on them and print where its memory goes (bench/memory_profile.py)",
+    )
+    parser.add_argument(
+        "--malloc-arena-max",
+        type=int,
+        default=2,
+        help="MALLOC_ARENA_MAX for the operator, as the container image sets it; 0 leaves "
+        "glibc's default (8 arenas per core)",
+    )
+    parser.add_argument(
+        "--profile-frames",
+        type=int,
+        default=8,
+        help="frames per traceback: more attribute more allocations to our code, and slow "
+        "the operator down more (each allocation records them)",
+    )
+    args = parser.parse_args()
+    if args.groups is None:
+        args.groups = max(1, args.deployments // 10)
+    if args.poll_groups is None:
+        args.poll_groups = min(10, max(1, args.groups // 2))
+    if args.event_groups is None:
+        args.event_groups = min(10, max(0, args.groups - args.poll_groups))
+    if args.poll_groups + args.event_groups > args.groups:
+        parser.error("--poll-groups plus --event-groups must not exceed --groups")
+    return args
 
 
-def budget_settings(args: argparse.Namespace) -> dict[str, str]:
-    budget: dict[str, str] = {}
-    if args.calls_per_second is not None:
-        budget["sagemaker_calls_per_second"] = str(args.calls_per_second)
-    if args.call_burst is not None:
-        budget["sagemaker_call_burst"] = str(args.call_burst)
-    return budget
+def stop_cleanly(signum: int, _frame: object) -> None:
+    """SIGTERM (or SIGINT, which a shell ignores in background jobs) unwinds the stack, so
+    the API server, the emulator and the operators started here are stopped."""
+    raise SystemExit(128 + signum)
 
 
 def main() -> int:
+    signal.signal(signal.SIGTERM, stop_cleanly)
+    signal.signal(signal.SIGINT, stop_cleanly)
     args = arguments()
-    count = args.deployments
     work = Path(tempfile.mkdtemp(prefix="mdo-bench-"))
     progress(f"work directory {work}")
-    report: dict[str, Any] = {}
-    with stack(work) as (admin, emulator, kubeconfig):
-        bench = Bench(admin, emulator, kubeconfig, work)
-        packages: list[PackageRef] = []
-        progress(f"registering and approving version 1 in {count} model package groups")
-        for index in range(count):
-            bench.registry.create_group(f"group-{index}")
-            packages.append(bench.registry.register(f"group-{index}", approval="Approved"))
-        admin("create", "namespace", NAMESPACE)
-        admin("apply", "-f", "-", input="".join(manifest(i) for i in range(count)))
-
-        budget = budget_settings(args)
-        report["budget"] = (
-            args.calls_per_second if args.calls_per_second is not None else DEFAULT_RATE,
-            args.call_burst if args.call_burst is not None else DEFAULT_BURST,
-        )
-        bench.control.request("DELETE", "callers")
-        if args.throttle_probability:
-            bench.control.throttle(probability=args.throttle_probability)
-        with bench.operator("operator-default", budget) as operator:
-            progress(f"operator started (registry poll 60s, call budget {budget or 'default'})")
-            report["converge_seconds"] = bench.wait_all_ready(count, timeout=max(600, count * 3))
-            report["converge_rates"] = call_rates(bench)
-            bench.control.clear_faults()
-            if args.converge_only:
-                print_converge(count, report)
-                return 0
-            report["steady_calls_per_deployment_minute"] = steady_state(
-                bench, count, args.steady_minutes, args.warmup_minutes
-            )
-            report["rss_mib"] = rss_mib(operator.pid or 0)
-            report["poll_latency"] = latencies(bench, packages, args.poll_samples, poll_seconds=60)
-
-        queue = bench.sqs.create_queue(QueueName="registry-events")["QueueUrl"]
-        bench.control.request("PUT", "events", {"queueUrl": queue})
-        settings = {"registry_events_queue_url": queue, **budget}
-        with bench.operator("operator-events", settings):
-            progress("operator restarted with the SQS registry-event queue")
-            bench.wait_all_ready(count, timeout=600)
-            offset = args.poll_samples
-            report["event_latency"] = []
-            for index in range(offset, offset + args.event_samples):
-                pending = bench.registry.register(f"group-{index}")
-                delay = bench.time_until_updating(
-                    endpoint_of(index), partial(bench.registry.approve, pending), 60
-                )
-                progress(f"events: approval of group-{index} -> UpdateEndpoint in {delay:.2f}s")
-                report["event_latency"].append(delay)
-
-    steady = report["steady_calls_per_deployment_minute"]
-    print_converge(count, report)
-    print(f"  operator resident memory:            {report['rss_mib']:.0f} MiB")
-    print(f"  steady-state calls/deployment/minute: {sum(steady.values()):.2f} in total")
-    for action, rate in steady.items():
-        print(f"      {action:<45} {rate:.3f}")
-    print(f"  approval -> UpdateEndpoint (poll):   {describe(report['poll_latency'])}")
-    print(f"  approval -> UpdateEndpoint (events): {describe(report['event_latency'])}")
+    with local_stack(work) as (_admin, emulator, admin_kubeconfig, operator_kubeconfig):
+        bench = Bench(args, emulator, admin_kubeconfig, operator_kubeconfig, work)
+        results = bench.run()
+        bench.watch.stop()
+    table = results.table()
+    (work / "results.md").write_text(table + "\n")
+    (work / "results.json").write_text(json.dumps(asdict(results), indent=1, default=str))
+    print(
+        f"\nmodel-deployment-operator benchmark: {results.deployments} ModelDeployments over "
+        f"{results.groups} model package groups, call budget {results.budget}\n"
+    )
+    print(table)
+    for note in results.notes:
+        print(f"note: {note}")
+    print(f"\n(work directory with logs and results: {work})")
     return 0
 
 

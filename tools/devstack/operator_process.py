@@ -42,7 +42,10 @@ class OperatorProcess:
         namespaces: Sequence[str] = (),
         settings: Mapping[str, str] | None = None,
         aws_access_key_id: str = FAKE_AWS_ENVIRONMENT["AWS_ACCESS_KEY_ID"],
+        extra_environment: Mapping[str, str] | None = None,
     ) -> None:
+        """`extra_environment`: variables beyond the MDO_* settings, such as those the
+        container image sets (the benchmark runs the operator as the image would)."""
         # The emulator tells callers apart by access key: a test that checks who made which
         # call gives the operator a key of its own.
         self.aws_access_key_id = aws_access_key_id
@@ -51,6 +54,7 @@ class OperatorProcess:
         self.log_file = log_file
         self.namespaces = tuple(namespaces)
         self.settings = dict(settings or {})
+        self.extra_environment = dict(extra_environment or {})
         self.health_port = free_port()
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
@@ -84,6 +88,7 @@ class OperatorProcess:
             "AWS_ENDPOINT_URL": self.aws_endpoint_url,
             "KUBECONFIG": str(self.kubeconfig),
             **{f"MDO_{key.upper()}": value for key, value in self.settings.items()},
+            **self.extra_environment,
         }
 
     def start(self, timeout: float = 60.0) -> Self:
