@@ -356,8 +356,8 @@ def test_metrics_endpoint_serves_every_documented_series(stack: Stack, tmp_path:
     assert value(series, "mdo_deployments_started_total", trigger="InitialDeployment") == 1
 
     # Attempts include botocore's retries; calls count once after them. With nothing in
-    # flight the difference is the number of retries, so throttle two ListModelPackages (a settled endpoint
-    # is listed, not described; its group is read at every registry poll).
+    # flight the difference is the number of retries, so throttle two ListModelPackages (a
+    # settled endpoint is listed, not described; its group is read at every registry poll).
     wait_for(
         lambda: attempts_beyond_calls(scrape(port), "ListModelPackages") == 0,
         timeout=20,
