@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import random
 import threading
+import time
 from collections.abc import Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -49,6 +51,8 @@ from model_deployment_operator.reconcile import Reconciler
 from model_deployment_operator.settings import OperatorSettings
 
 log = logging.getLogger(__name__)
+# Spreads the first reconciles of settled objects; not security.
+_first_look_rng = random.Random()  # noqa: S311
 
 PLURAL = MODEL_DEPLOYMENTS
 ENDPOINT_PLURAL = MODEL_ENDPOINTS
@@ -114,7 +118,12 @@ async def note_watch_event(*, type: Any, body: Any, memo: Any, **_: Any) -> None
     if type == "DELETED" or (latest is not None and latest.deleting):
         context.schedule.forget(uid)
     elif latest is not None:
-        context.schedule.track(uid, _trigger(context, latest), _group(latest))
+        context.schedule.track(
+            uid,
+            _trigger(context, latest),
+            _group(latest),
+            first_due_at=_first_look(context, latest),
+        )
     metrics.MANAGED_RESOURCES.set(len(context.schedule))
 
 
@@ -125,6 +134,24 @@ def _trigger(context: OperatorContext, latest: WatchedObject) -> tuple[int, bool
     the finalizer (kopf adds it just after the object's first event)."""
     held = claim_of(latest.meta.get("annotations"), context.settings.installation)
     return latest.generation, held.claim is ClaimState.OTHERS, FINALIZER in latest.finalizers
+
+
+def _first_look(context: OperatorContext, latest: WatchedObject) -> float | None:
+    """When to first reconcile an object this process has not seen: now, unless its status
+    says it is Ready on its current generation (a restart, or a standby taking over a
+    settled fleet). Those are spread over one registry poll, as the previous leader polled
+    them, so new and changed objects are not queued behind a thousand re-observations and
+    the call budget is not spent all at once. A wake or spec edit still makes them due now."""
+    status = latest.status
+    ready = any(
+        c.get("type") == "Ready" and c.get("status") == "True"
+        for c in status.get("conditions") or ()
+        if isinstance(c, dict)
+    )
+    if not ready or status.get("observedGeneration") != latest.generation:
+        return None
+    spread = context.settings.registry_poll_seconds
+    return time.monotonic() + _first_look_rng.uniform(0.0, spread)
 
 
 def _group(latest: WatchedObject) -> str:

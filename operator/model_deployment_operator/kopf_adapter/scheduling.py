@@ -60,15 +60,23 @@ class DueQueue:
     def running(self) -> int:
         return sum(1 for entry in self._entries.values() if entry.running)
 
-    def track(self, uid: str, trigger: Hashable, group: str, now: float) -> bool:
+    def track(
+        self,
+        uid: str,
+        trigger: Hashable,
+        group: str,
+        now: float,
+        first_due_at: float | None = None,
+    ) -> bool:
         """The watch delivered this object. Returns True when that made it due now: it is
-        new, or its trigger changed."""
+        new (unless `first_due_at` puts its first reconcile later), or its trigger changed."""
         entry = self._entries.get(uid)
         lowered = group.lower()
         if entry is None:
-            self._entries[uid] = _Entry(trigger, lowered, now)
-            self._push(uid, self._entries[uid], now)
-            return True
+            due_at = now if first_due_at is None else max(now, first_due_at)
+            self._entries[uid] = _Entry(trigger, lowered, due_at)
+            self._push(uid, self._entries[uid], due_at)
+            return due_at <= now
         entry.group = lowered
         if entry.trigger == trigger:
             return False
@@ -174,9 +182,16 @@ class Schedule:
         with self._changed:
             return self._in_flight
 
-    def track(self, uid: str, trigger: Hashable, group: str, now: float | None = None) -> bool:
+    def track(
+        self,
+        uid: str,
+        trigger: Hashable,
+        group: str,
+        now: float | None = None,
+        first_due_at: float | None = None,
+    ) -> bool:
         with self._changed:
-            due = self._queue.track(uid, trigger, group, _now(now))
+            due = self._queue.track(uid, trigger, group, _now(now), first_due_at)
             if due:
                 self._changed.notify_all()
             return due

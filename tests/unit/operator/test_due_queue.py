@@ -22,6 +22,20 @@ CASES: dict[str, list[Step]] = {
         ("take_due", (10.0, 16), ["a"]),
         ("take_due", (11.0, 16), []),
     ],
+    "a settled object first seen later is first due when asked, not at once": [
+        ("track", ("a", 1, "fraud", 10.0, 40.0), False),
+        ("track", ("b", 1, "fraud", 10.0), True),
+        ("take_due", (10.0, 16), ["b"]),
+        ("next_due_at", (), 40.0),
+        ("take_due", (40.0, 16), ["a"]),
+    ],
+    "a first look already past is due now; a spec edit before it makes it due now": [
+        ("track", ("a", 1, "fraud", 10.0, 5.0), True),
+        ("track", ("b", 1, "fraud", 10.0, 40.0), False),
+        ("take_due", (10.0, 16), ["a"]),
+        ("track", ("b", 2, "fraud", 11.0), True),
+        ("take_due", (11.0, 16), ["b"]),
+    ],
     "after a reconcile, due at the time it asked for, not before": [
         ("track", ("a", 1, "fraud", 0.0), True),
         ("take_due", (0.0, 16), ["a"]),
