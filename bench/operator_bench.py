@@ -318,6 +318,9 @@ class Bench:
         self.kube.grant_lease(OPERATOR_NAMESPACE, LEASE_NAME, OPERATOR_SERVICE_ACCOUNT)
         shared = {
             "registry_events_queue_url": queue,
+            # The emulator forwards endpoint state changes to the same queue, as the rule in
+            # docs/iam.md does: an updated endpoint is seen InService at its event.
+            "endpoint_events": "true",
             "leader_election": "true",
             "leader_election_namespace": OPERATOR_NAMESPACE,
             "leader_election_lease_name": LEASE_NAME,

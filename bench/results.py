@@ -95,7 +95,7 @@ class Results:
                 f"<= poll + 20 s = {poll + 20:g} s",
             ),
             (
-                "same, event path (SQS registry events)",
+                "same, event path (SQS registry and endpoint events)",
                 _percentiles(self.event_samples),
                 "<= 5 s",
             ),
