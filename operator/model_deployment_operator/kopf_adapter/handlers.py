@@ -137,11 +137,16 @@ def _trigger(context: OperatorContext, latest: WatchedObject) -> tuple[int, bool
 
 
 def _first_look(context: OperatorContext, latest: WatchedObject) -> float | None:
-    """When to first reconcile an object this process has not seen: now, unless its status
-    says it is Ready on its current generation (a restart, or a standby taking over a
-    settled fleet). Those are spread over one registry poll, as the previous leader polled
-    them, so new and changed objects are not queued behind a thousand re-observations and
-    the call budget is not spent all at once. A wake or spec edit still makes them due now."""
+    """When to first reconcile an object this process has not seen: now, unless this
+    installation claimed it and its status says it is Ready on its current generation (a
+    restart, or a standby taking over a settled fleet). Those are spread over one registry
+    poll, as the previous leader polled them, so new and changed objects are not queued
+    behind a thousand re-observations and the call budget is not spent all at once. A wake
+    or spec edit still makes them due now. Another installation's object is looked at now:
+    that costs no SageMaker call and reports the conflict at once."""
+    claim = claim_of(latest.meta.get("annotations"), context.settings.installation).claim
+    if claim is not ClaimState.OURS:
+        return None
     status = latest.status
     ready = any(
         c.get("type") == "Ready" and c.get("status") == "True"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 from typing import Any
 
@@ -119,6 +120,11 @@ def configure_kopf(kopf_settings: kopf.OperatorSettings, context: OperatorContex
             kopf_settings.watching.label_selectors[GROUP, plural] = ours.selector
 
 
+def _stop_before_kopf_runs(signum: int, _frame: object) -> None:
+    log.info("Stopping on signal %d before the operator was fully started", signum)
+    raise SystemExit(0)
+
+
 def run(context: OperatorContext) -> None:
     settings = context.settings
     kopf.configure(
@@ -137,6 +143,10 @@ def run(context: OperatorContext) -> None:
         logging.getLogger("botocore.credentials").setLevel(logging.ERROR)
     registry = build_registry(context)
     namespaces = list(settings.namespaces)
+    if threading.current_thread() is threading.main_thread():
+        # kopf installs its own SIGTERM handler once its loop runs; a SIGTERM before that (a
+        # pod deleted while starting) would otherwise kill the process with status -15.
+        signal.signal(signal.SIGTERM, _stop_before_kopf_runs)
     log.info(
         "Starting model-deployment-operator",
         extra={
