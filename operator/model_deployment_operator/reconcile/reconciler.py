@@ -549,8 +549,9 @@ class Reconciler:
         if observation.artifacts is not None and execution.error is None and target is not None:
             memory.collected_config = target.config_name
         if any(isinstance(a, RejectModelPackage) for a in execution.succeeded):
-            # The version this tick rejected must not be selected again from a stale read.
-            self._registry_cache.invalidate(desired.spec.group_name)
+            # The version this tick rejected must not be selected again from a stale read,
+            # nor judged from its details as read before: as if a registry event came.
+            self.registry_changed(desired.spec.group_name)
 
     # ------------------------------------------------------------------ promotion
 
