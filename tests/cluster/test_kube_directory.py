@@ -3,7 +3,6 @@ namespace annotations with their cache, and whether a claimed owner still exists
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import kubernetes.client
@@ -16,7 +15,7 @@ from model_deployment_operator.domain.errors import ClusterReadError
 from model_deployment_operator.domain.naming import DeploymentRef
 from model_deployment_operator.domain.ownership import OwnerPresence
 from model_deployment_operator.kube.directory import KubernetesDirectory
-from support.cluster_fixtures import KubeconfigFactory
+from support.cluster_fixtures import KubeconfigFactory, apply_model_deployment
 
 pytestmark = pytest.mark.cluster
 
@@ -74,18 +73,7 @@ def test_owner_presence(
     crd: None,
     namespace: str,
 ) -> None:
-    manifest = {
-        "apiVersion": "sagemaker.mlops.dev/v1alpha1",
-        "kind": "ModelDeployment",
-        "metadata": {"name": "fraud", "namespace": namespace},
-        "spec": {
-            "modelPackageGroupName": "fraud",
-            "executionRoleArn": "arn:aws:iam::123456789012:role/x",
-            "endpoint": {"instanceType": "ml.m5.large"},
-        },
-    }
-    kubectl.apply(json.dumps(manifest))
-    uid = kubectl.json("get", "mdep", "fraud", "-n", namespace)["metadata"]["uid"]
+    uid = apply_model_deployment(kubectl, namespace)["metadata"]["uid"]
     admin = directory_for(kube_cluster.admin_kubeconfig)
 
     assert admin.owner_presence(DeploymentRef(namespace, "fraud", uid)) == (

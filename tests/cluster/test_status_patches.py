@@ -4,9 +4,7 @@ stored object, removes what is sent as null, and tells a deleted object apart.""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import kubernetes.config
 import pytest
@@ -15,7 +13,7 @@ from devcluster import Kubectl
 from devstack.install import OPERATOR_NAMESPACE, OPERATOR_SERVICE_ACCOUNT, install
 from model_deployment_operator.domain.naming import DeploymentRef
 from model_deployment_operator.kube.status_patches import KubernetesStatusPatches
-from support.cluster_fixtures import KubeconfigFactory
+from support.cluster_fixtures import KubeconfigFactory, apply_model_deployment
 
 pytestmark = pytest.mark.cluster
 
@@ -26,25 +24,10 @@ def operator_kubeconfig(kubectl: Kubectl, kubeconfig_factory: KubeconfigFactory)
     return kubeconfig_factory.service_account(OPERATOR_NAMESPACE, OPERATOR_SERVICE_ACCOUNT)
 
 
-def create(kubectl: Kubectl, namespace: str) -> dict[str, Any]:
-    manifest = {
-        "apiVersion": "sagemaker.mlops.dev/v1alpha1",
-        "kind": "ModelDeployment",
-        "metadata": {"name": "fraud", "namespace": namespace},
-        "spec": {
-            "modelPackageGroupName": "fraud",
-            "executionRoleArn": "arn:aws:iam::123456789012:role/x",
-            "endpoint": {"instanceType": "ml.m5.large"},
-        },
-    }
-    kubectl.apply(json.dumps(manifest))
-    return dict(kubectl.json("get", "mdep", "fraud", "-n", namespace))
-
-
 def test_patches_the_status_and_answers_with_the_stored_object(
     kubectl: Kubectl, operator_kubeconfig: Path, namespace: str
 ) -> None:
-    created = create(kubectl, namespace)
+    created = apply_model_deployment(kubectl, namespace)
     ref = DeploymentRef(namespace, "fraud", created["metadata"]["uid"])
     statuses = KubernetesStatusPatches(
         lambda: kubernetes.config.new_client_from_config(config_file=str(operator_kubeconfig))
@@ -66,7 +49,7 @@ def test_patches_the_status_and_answers_with_the_stored_object(
 def test_a_deleted_object_gets_nothing(
     kubectl: Kubectl, operator_kubeconfig: Path, namespace: str
 ) -> None:
-    old = create(kubectl, namespace)
+    old = apply_model_deployment(kubectl, namespace)
     statuses = KubernetesStatusPatches(
         lambda: kubernetes.config.new_client_from_config(config_file=str(operator_kubeconfig))
     )

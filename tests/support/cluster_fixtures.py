@@ -17,6 +17,7 @@ with progress on the terminal, rather than skipped: cluster tests never skip sil
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import signal
@@ -26,6 +27,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import pytest
 
@@ -164,3 +166,20 @@ def kubeconfig_factory(
     kube_cluster: Cluster, tmp_path_factory: pytest.TempPathFactory
 ) -> KubeconfigFactory:
     return KubeconfigFactory(kube_cluster, tmp_path_factory.mktemp("kubeconfigs"))
+
+
+def apply_model_deployment(kubectl: Kubectl, namespace: str) -> dict[str, Any]:
+    """A minimal valid ModelDeployment `fraud` in `namespace`, as the API server stored it
+    (the product's CRD must be installed)."""
+    manifest = {
+        "apiVersion": "sagemaker.mlops.dev/v1alpha1",
+        "kind": "ModelDeployment",
+        "metadata": {"name": "fraud", "namespace": namespace},
+        "spec": {
+            "modelPackageGroupName": "fraud",
+            "executionRoleArn": "arn:aws:iam::123456789012:role/x",
+            "endpoint": {"instanceType": "ml.m5.large"},
+        },
+    }
+    kubectl.apply(json.dumps(manifest))
+    return dict(kubectl.json("get", "mdep", "fraud", "-n", namespace))
