@@ -17,7 +17,11 @@ from devcluster.control_plane import Layout, Ports, apiserver_args, etcd_args
 from devcluster.processes import ProcessRecord, is_alive, start_ticks
 from devcluster.toolchain import Tool, Toolchain, ToolName
 
-SLEEPING_APISERVER = "#!/bin/sh\necho $$ > {pidfile}\nexec sleep 60\n"
+# The pid file appears whole or not at all: the control plane may kill the fake between
+# the shell creating a file and writing to it.
+SLEEPING_APISERVER = (
+    "#!/bin/sh\necho $$ > {pidfile}.new\nmv {pidfile}.new {pidfile}\nexec sleep 60\n"
+)
 
 
 def script(path: Path, text: str) -> Path:
