@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from model_deployment_operator.domain import naming
 from model_deployment_operator.domain.naming import DeploymentRef
@@ -46,6 +47,12 @@ class DesiredDeployment:
     spec: ModelDeploymentSpec
     region: str
     deletion_policy: DeletionPolicy
+    # Targets rendered under this spec, by package version: the planner and the observer
+    # ask for the same one, tick after tick while the spec stays, and rendering hashes
+    # the whole definition into the names.
+    _targets: dict[PackageVersion, Target] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     @classmethod
     def build(
@@ -65,7 +72,7 @@ class DesiredDeployment:
             deletion_policy=spec.deletion_policy or default_deletion_policy,
         )
 
-    @property
+    @cached_property
     def endpoint_name(self) -> str:
         return self.spec.endpoint.name or naming.default_endpoint_name(self.ref)
 
@@ -87,6 +94,12 @@ class DesiredDeployment:
         return scaling_setup(self.spec, self.endpoint_name)
 
     def target_for(self, package: PackageVersion) -> Target:
+        known = self._targets.get(package)
+        if known is None:
+            known = self._targets[package] = self._render_target(package)
+        return known
+
+    def _render_target(self, package: PackageVersion) -> Target:
         model = render_model(self.spec, package)
         model_name = target.model_name(self.ref, self.endpoint_name, package.version, model)
         config = render_config(self.spec, model_name)

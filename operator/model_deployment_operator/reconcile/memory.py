@@ -19,7 +19,9 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from model_deployment_operator.domain.desired import DesiredDeployment
 from model_deployment_operator.domain.observed import DeployedConfig
+from model_deployment_operator.domain.spec import ModelDeploymentSpec
 from model_deployment_operator.reconcile.endpoint_snapshot import EndpointSnapshots
 
 T = TypeVar("T")
@@ -73,6 +75,12 @@ class ResourceMemory:
     # What the serving records on model packages were last brought in line with
     # (reconcile/promotion.py), so an unchanged deployment writes nothing.
     served_recorded: tuple[object, ...] | None = None
+
+    # The spec this deployment was last reconciled with, as read and as the deployment it
+    # describes: a settled object's spec is the same tick after tick, and parsing and
+    # rendering it again was most of what a reconcile with nothing to do cost.
+    parsed_spec: tuple[object, ModelDeploymentSpec] | None = None
+    desired: DesiredDeployment | None = None
 
 
 class SharedCache:

@@ -10,6 +10,7 @@ shared ModelEndpoint is reconciled by placed.py; the ModelEndpoint itself by fle
 
 from __future__ import annotations
 
+import copy
 import logging
 import random
 import time
@@ -279,6 +280,39 @@ class Reconciler:
             default_deletion_policy=self._settings.default_deletion_policy,
         )
 
+    @staticmethod
+    def _remembered_spec(memory: ResourceMemory, raw_spec: object) -> ModelDeploymentSpec:
+        remembered = memory.parsed_spec
+        if remembered is not None and remembered[0] == raw_spec:
+            return remembered[1]
+        spec = parse_spec(raw_spec)
+        memory.parsed_spec = (copy.deepcopy(raw_spec), spec)
+        return spec
+
+    def _remembered_desired(
+        self,
+        memory: ResourceMemory,
+        ref: DeploymentRef,
+        generation: int,
+        spec: ModelDeploymentSpec,
+    ) -> DesiredDeployment:
+        remembered = memory.desired
+        if (
+            remembered is not None
+            and remembered.spec is spec
+            and remembered.generation == generation
+            and remembered.ref == ref
+        ):
+            return remembered
+        memory.desired = DesiredDeployment.build(
+            ref,
+            generation,
+            spec,
+            default_region=self._settings.default_region,
+            default_deletion_policy=self._settings.default_deletion_policy,
+        )
+        return memory.desired
+
     def _plan(
         self,
         desired: DesiredDeployment,
@@ -303,12 +337,12 @@ class Reconciler:
     ) -> ReconcileOutcome:
         now = self._now()
         try:
-            spec = parse_spec(raw_spec)
+            spec = self._remembered_spec(memory, raw_spec)
             if spec.placement is not Placement.DEDICATED:
                 return self._reconcile_placed(
                     memory, ref, generation, spec, previous=previous, now=now
                 )
-            desired = self._desired(ref, generation, raw_spec)
+            desired = self._remembered_desired(memory, ref, generation, spec)
         except InvalidSpecError as error:
             verdict = invalid_spec_verdict(str(error))
             return self._stopped(memory, previous, verdict, generation, now)
