@@ -68,6 +68,7 @@ from model_deployment_operator.sagemaker.identities import TenantSession
 from model_deployment_operator.sagemaker.inference_components import InferenceComponents
 from model_deployment_operator.sagemaker.promotion_records import PromotionRecords
 from model_deployment_operator.sagemaker.scaling import ScalingGateway
+from model_deployment_operator.sagemaker.timestamps import use_utc_timestamps
 
 if TYPE_CHECKING:
     from mypy_boto3_application_autoscaling import ApplicationAutoScalingClient
@@ -532,6 +533,7 @@ class RegionalGateways:
         # boto3 sessions are not thread-safe while creating clients; handlers run in threads.
         self._lock = threading.Lock()
         self._botocore = botocore.session.get_session()
+        use_utc_timestamps(self._botocore)
         self._session = boto3.session.Session(botocore_session=self._botocore)
 
     def __call__(self, region: str, identity: AwsIdentity = OPERATOR_IDENTITY) -> SageMakerGateway:

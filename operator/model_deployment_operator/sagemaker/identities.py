@@ -93,6 +93,9 @@ class TenantSession:
         tenant = botocore.session.Session()
         tenant.register_component("data_loader", source.get_component("data_loader"))
         tenant.register_component(
+            "response_parser_factory", source.get_component("response_parser_factory")
+        )
+        tenant.register_component(
             "credential_provider", CredentialResolver([_AssumedRoleProvider(self._credentials)])
         )
         self.session = boto3.session.Session(botocore_session=tenant, region_name=region)
