@@ -39,7 +39,7 @@ def progress(message: str) -> None:
     print(f"[{time.monotonic() - STARTED:7.1f}s] {message}", file=sys.stderr, flush=True)
 
 
-def manifest(index: int) -> str:
+def manifest(index: int, groups: int) -> str:
     return f"""
 apiVersion: sagemaker.mlops.dev/v1alpha1
 kind: ModelDeployment
@@ -47,7 +47,7 @@ metadata:
   name: model-{index}
   namespace: {NAMESPACE}
 spec:
-  modelPackageGroupName: group-{index}
+  modelPackageGroupName: group-{index % groups}
   executionRoleArn: {ROLE}
   endpoint:
     instanceType: ml.m5.large
@@ -91,6 +91,9 @@ def wait_all_ready(admin: Kubectl, count: int, timeout: float) -> float:
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Operator CPU while deployments are settled.")
     parser.add_argument("--deployments", type=int, default=200)
+    parser.add_argument(
+        "--groups", type=int, help="model package groups they use (default: one each)"
+    )
     parser.add_argument("--seconds", type=float, default=60.0, help="measuring window")
     parser.add_argument(
         "--settle-seconds", type=float, default=30.0, help="wait after all are Ready"
@@ -107,6 +110,7 @@ def arguments() -> argparse.Namespace:
 def main() -> int:
     args = arguments()
     count = args.deployments
+    groups = args.groups or count
     settings = {}
     if args.registry_poll_seconds is not None:
         settings["registry_poll_seconds"] = str(args.registry_poll_seconds)
@@ -128,12 +132,12 @@ def main() -> int:
                 region_name=FAKE_AWS_ENVIRONMENT["AWS_REGION"],
             ).client("sagemaker", endpoint_url=emulator.url)
             registry = ModelRegistry(sagemaker)
-            progress(f"registering and approving version 1 in {count} model package groups")
-            for index in range(count):
+            progress(f"registering and approving version 1 in {groups} model package groups")
+            for index in range(groups):
                 registry.create_group(f"group-{index}")
                 registry.register(f"group-{index}", approval="Approved")
             admin("create", "namespace", NAMESPACE)
-            admin("apply", "-f", "-", input="".join(manifest(i) for i in range(count)))
+            admin("apply", "-f", "-", input="".join(manifest(i, groups) for i in range(count)))
             with OperatorProcess(
                 kubeconfig=kubeconfig,
                 aws_endpoint_url=emulator.url,
@@ -151,7 +155,7 @@ def main() -> int:
     finally:
         cluster.stop()
     print("\nmodel-deployment-operator idle CPU")
-    print(f"  settled deployments:        {count}")
+    print(f"  settled deployments:        {count} over {groups} model package groups")
     print(f"  operator settings:          {settings or 'defaults'}")
     print(f"  window:                     {elapsed:.0f}s")
     print(f"  operator CPU in the window: {used:.2f}s = {100 * used / elapsed:.1f}% of a core")
