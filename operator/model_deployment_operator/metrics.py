@@ -50,3 +50,9 @@ CALL_BUDGET_TOKENS = Gauge(
     "Calls that could be made now without waiting, per account and region.",
     ["account", "region"],
 )
+CALL_BUDGET_RATE = Gauge(
+    "mdo_sagemaker_call_budget_rate",
+    "Calls per second the budget of an account and region allows now: the configured "
+    "rate, halved by each throttle response and climbing back while none comes.",
+    ["account", "region"],
+)

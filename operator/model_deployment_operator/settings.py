@@ -79,11 +79,12 @@ class OperatorSettings(BaseSettings):
     aws_retry_mode: RetryMode = RetryMode.STANDARD
     aws_max_attempts: int = Field(default=8, ge=1, le=20)
     sagemaker_calls_per_second: float = Field(
-        default=50.0,
+        default=150.0,
         ge=0,
         description="The call budget: SageMaker and Application Auto Scaling HTTP attempts "
         "(retries included) per second, per AWS account and region, shared by every "
-        "ModelDeployment and tenant role of this operator; 0 turns it off.",
+        "ModelDeployment and tenant role of this operator; each throttle response halves "
+        "it for a while; 0 turns it off.",
     )
     sagemaker_call_burst: int = Field(
         default=100,

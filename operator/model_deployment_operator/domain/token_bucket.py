@@ -34,6 +34,14 @@ class TokenBucket:
             self._tokens = min(float(self.burst), self._tokens + (now - self._updated) * self.rate)
             self._updated = now
 
+    def set_rate(self, rate: float, now: float) -> None:
+        """Tokens earned until `now` at the old rate are kept; from now on, `rate`."""
+        if rate <= 0:
+            msg = f"rate must be positive, not {rate}"
+            raise ValueError(msg)
+        self._refill(now)
+        self.rate = rate
+
     def reserve(self, now: float) -> float:
         """Take one token; the seconds from `now` until it may be used (0: at once)."""
         self._refill(now)

@@ -8,6 +8,11 @@ request AWS counts like any other, and a throttled burst retried outside the bud
 exceed it exactly when staying under matters. botocore's retry backoff (standard or
 adaptive) still runs as before; the budget only spaces the attempts it sends.
 
+The configured rate is a ceiling: a throttle response from either service halves the pace
+of the whole account and region, which climbs back while no throttle comes
+(domain/adaptive_rate.py). One client's throttle slows every client of that account, as
+AWS's limit is the account's, not the client's.
+
 A call waits for its token instead of failing. The wait is exposed as
 `mdo_sagemaker_call_budget_wait_seconds`, the tokens left as
 `mdo_sagemaker_call_budget_tokens`; a warning is logged only when waits grow long.
@@ -23,7 +28,9 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from model_deployment_operator import metrics
+from model_deployment_operator.domain.adaptive_rate import AdaptiveRate
 from model_deployment_operator.domain.token_bucket import TokenBucket
+from model_deployment_operator.sagemaker.errors import THROTTLING_CODES
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +43,9 @@ LONG_WAIT_LOG_INTERVAL_SECONDS: Final = 60.0
 # own, far from SageMaker's, and are left to botocore's retries.
 BUDGETED_SERVICES: Final = frozenset({"sagemaker", "application-autoscaling"})
 UNKNOWN_ACCOUNT: Final = "unknown"
+# However often SageMaker throttles, the budget still lets this many calls a second through
+# (or the configured rate, if lower): the calls that find out when throttling has ended.
+FLOOR_CALLS_PER_SECOND: Final = 1.0
 
 _ROLE_ARN: Final = re.compile(r"^arn:aws[a-zA-Z-]*:(?:iam|sts)::(\d{12}):")
 
@@ -65,14 +75,46 @@ class CallBudget:
         self._sleep = sleep
         self._lock = threading.Lock()
         self._bucket = TokenBucket(rate, burst, clock())
+        self._pace = AdaptiveRate(rate, min(rate, FLOOR_CALLS_PER_SECOND), clock())
         self._long_waits = 0
         self._last_warning: float | None = None
         self._wait_seconds = metrics.CALL_BUDGET_WAIT.labels(account, region)
         metrics.CALL_BUDGET_TOKENS.labels(account, region).set_function(self.available)
+        metrics.CALL_BUDGET_RATE.labels(account, region).set_function(self._current_rate)
 
     @property
     def rate(self) -> float:
-        return self._bucket.rate
+        """The configured rate: the most the budget ever allows."""
+        return self._pace.ceiling
+
+    def _current_rate(self) -> float:
+        with self._lock:
+            return self._paced(self._clock())
+
+    def _paced(self, now: float) -> float:
+        """Under the lock: the bucket refilling at the pace allowed at `now`."""
+        pace = self._pace.rate(now)
+        if pace != self._bucket.rate:
+            self._bucket.set_rate(pace, now)
+        return pace
+
+    def throttled(self) -> None:
+        """SageMaker or Auto Scaling throttled a call in this account and region."""
+        with self._lock:
+            now = self._clock()
+            before = self._paced(now)
+            if not self._pace.throttled(now):
+                return
+            after = self._paced(now)
+        log.info(
+            "SageMaker throttled a call in account %s, region %s: the call budget slows "
+            "from %.1f to %.1f calls/s and climbs back to %g while no throttle comes",
+            self.account,
+            self.region,
+            before,
+            after,
+            self.rate,
+        )
 
     @property
     def burst(self) -> int:
@@ -86,6 +128,7 @@ class CallBudget:
         """Wait for one token; the seconds waited."""
         with self._lock:
             now = self._clock()
+            self._paced(now)
             wait = self._bucket.reserve(now)
             long_waits = self._long_waits_to_report(now) if wait > LONG_WAIT_SECONDS else 0
         self._wait_seconds.observe(wait)
@@ -125,7 +168,18 @@ class CallBudget:
             # Returning None lets botocore send the request; anything else would replace it.
             self.take()
 
+        def notice_throttling(*, response: Any = None, **_: Any) -> None:
+            # Called after every attempt, before botocore's retry handler decides; returning
+            # None leaves that decision to it.
+            if response is None:
+                return
+            _, parsed = response
+            code = (parsed or {}).get("Error", {}).get("Code")
+            if code in THROTTLING_CODES:
+                self.throttled()
+
         client.meta.events.register("before-send", wait_for_token)
+        client.meta.events.register("needs-retry", notice_throttling)
 
 
 class CallBudgets:

@@ -11,7 +11,7 @@ from botocore.exceptions import (
 
 from model_deployment_operator.domain.errors import FailureKind, SageMakerCallError
 
-_TRANSIENT_CODES = frozenset(
+THROTTLING_CODES = frozenset(
     {
         "ThrottlingException",
         "Throttling",
@@ -20,6 +20,10 @@ _TRANSIENT_CODES = frozenset(
         "TooManyRequestsException",
         "RequestLimitExceeded",
         "SlowDown",
+    }
+)
+_TRANSIENT_CODES = THROTTLING_CODES | frozenset(
+    {
         "ServiceUnavailable",
         "ServiceUnavailableException",
         "InternalFailure",

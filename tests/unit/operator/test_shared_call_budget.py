@@ -18,6 +18,7 @@ from botocore.compat import HTTPHeaders
 from botocore.config import Config
 from prometheus_client import REGISTRY
 
+from model_deployment_operator.domain.adaptive_rate import RECOVERY_SECONDS
 from model_deployment_operator.sagemaker.call_budget import (
     CallBudget,
     CallBudgets,
@@ -172,3 +173,51 @@ def test_one_bucket_per_account_and_region_and_only_for_sagemaker_and_autoscalin
 )
 def test_the_account_of_a_role(arn: str, account: str | None) -> None:
     assert account_of_arn(arn) == account
+
+
+def test_a_throttle_slows_every_client_of_the_account_until_quiet_earns_the_rate_back() -> None:
+    time_ = SteppedTime()
+    budget = CallBudgets(rate=10.0, burst=1, clock=time_.clock, sleep=time_.sleep)(
+        "444455556666", "eu-west-1"
+    )
+    sagemaker, autoscaling = client("sagemaker"), client("application-autoscaling")
+    for budgeted in (sagemaker, autoscaling):
+        budget.hook(budgeted)
+    throttled = b'{"__type": "ThrottlingException", "message": "Rate exceeded"}'
+    answering(sagemaker, [(400, throttled), (200, b"{}")])
+    answering(autoscaling, [(200, b"{}")])
+    rate = REGISTRY.get_sample_value(
+        "mdo_sagemaker_call_budget_rate", {"account": "444455556666", "region": "eu-west-1"}
+    )
+    assert rate == 10.0
+
+    sagemaker.list_endpoints()  # throttled once, then answered
+    time_.slept.clear()
+    for _ in range(3):
+        autoscaling.describe_scalable_targets(ServiceNamespace="sagemaker")
+    # Another service's client of the same account waits at the halved pace.
+    assert time_.slept[-1] == pytest.approx(1 / 5.0, rel=0.1)
+    assert REGISTRY.get_sample_value(
+        "mdo_sagemaker_call_budget_rate", {"account": "444455556666", "region": "eu-west-1"}
+    ) == pytest.approx(5.0, rel=0.1)
+
+    time_.now += RECOVERY_SECONDS
+    time_.slept.clear()
+    for _ in range(3):
+        autoscaling.describe_scalable_targets(ServiceNamespace="sagemaker")
+    assert time_.slept[-1] == pytest.approx(1 / 10.0, rel=0.01)
+
+
+def test_other_errors_leave_the_pace_alone() -> None:
+    time_ = SteppedTime()
+    budget = CallBudget(
+        "111122223333", "eu-west-2", rate=10.0, burst=1, clock=time_.clock, sleep=time_.sleep
+    )
+    sagemaker = client("sagemaker")
+    budget.hook(sagemaker)
+    missing = b'{"__type": "ValidationException", "message": "Could not find endpoint"}'
+    answering(sagemaker, [(400, missing)])
+    for _ in range(3):
+        with pytest.raises(sagemaker.exceptions.ClientError):
+            sagemaker.describe_endpoint(EndpointName="gone")
+    assert time_.slept[-1] == pytest.approx(1 / 10.0, rel=0.01)
