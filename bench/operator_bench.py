@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from bench.approvals import approval_latencies
+from bench.approvals import approval_latencies, with_updates_sent
 from bench.deployment_watch import DeploymentWatch
 from bench.failover import Standby, measure_failover
 from bench.kube_api import BenchKube
@@ -164,8 +164,11 @@ class Bench:
 
     def image_environment(self) -> dict[str, str]:
         """What the container image sets for the operator's memory (Dockerfile)."""
-        arenas = self.args.malloc_arena_max
-        return {"MALLOC_ARENA_MAX": str(arenas)} if arenas else {}
+        arenas, optimize = self.args.malloc_arena_max, self.args.python_optimize
+        return {
+            **({"MALLOC_ARENA_MAX": str(arenas)} if arenas else {}),
+            **({"PYTHONOPTIMIZE": str(optimize)} if optimize else {}),
+        }
 
     def operator(self, name: str, settings: dict[str, str]) -> OperatorProcess:
         return OperatorProcess(**self.operator_options(name, settings))
@@ -347,6 +350,9 @@ class Bench:
                 spread_seconds=2.0 * samples, limit_seconds=120,
                 label="events", progress=progress, seed=11,
             )  # fmt: skip
+            self.results.event_samples = with_updates_sent(
+                self.results.event_samples, self.control.callers(), self.scenario.endpoints_of
+            )
             self.results.failover = measure_failover(
                 kube=self.kube,
                 control=self.control,
@@ -381,7 +387,7 @@ class Bench:
         return self.results
 
 
-def arguments() -> argparse.Namespace:
+def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Operator benchmark (prints numbers).")
     parser.add_argument("--deployments", type=int, default=1000)
     parser.add_argument(
@@ -434,13 +440,21 @@ def arguments() -> argparse.Namespace:
         "glibc's default (8 arenas per core)",
     )
     parser.add_argument(
+        "--python-optimize",
+        type=int,
+        choices=(0, 1, 2),
+        default=2,
+        help="PYTHONOPTIMIZE for the operator, as the container image sets it (2: no "
+        "docstrings in memory); 0 runs it without",
+    )
+    parser.add_argument(
         "--profile-frames",
         type=int,
         default=8,
         help="frames per traceback: more attribute more allocations to our code, and slow "
         "the operator down more (each allocation records them)",
     )
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.groups is None:
         args.groups = max(1, args.deployments // 10)
     if args.poll_groups is None:

@@ -57,6 +57,8 @@ def clean_env(home: Path, **extra: str) -> dict[str, str]:
         "AWS_SHARED_CREDENTIALS_FILE": str(home / "no-aws-credentials"),
         "KUBECONFIG": str(home / "no-kubeconfig"),
         "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONOPTIMIZE": "2",
+        "MALLOC_ARENA_MAX": "2",
         **extra,
     }
 
@@ -97,6 +99,20 @@ def test_emulator_and_tools_are_absent(runtime_venv: Path) -> None:
     entry_points = (record.parent / "entry_points.txt").read_text()
     assert "sagemaker-emulator" not in entry_points
     assert "model-deployment-operator = model_deployment_operator.cli:main" in entry_points
+
+
+def test_bytecode_for_the_images_optimize_level_is_compiled(runtime_venv: Path) -> None:
+    """The image runs with PYTHONOPTIMIZE=2 and cannot write bytecode: every module it
+    imports must have been compiled for that level when the venv was built."""
+    site = next((runtime_venv / "lib").glob("python3.*/site-packages"))
+    tag = f"cpython-{sys.version_info.major}{sys.version_info.minor}.opt-2.pyc"
+    missing = [
+        source.relative_to(site)
+        for package in ("model_deployment_operator", "kubernetes", "kopf", "botocore")
+        for source in (site / package).rglob("*.py")
+        if not (source.parent / "__pycache__" / f"{source.stem}.{tag}").exists()
+    ]
+    assert missing == []
 
 
 def test_help(runtime_venv: Path, tmp_path: Path) -> None:

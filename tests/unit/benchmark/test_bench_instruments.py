@@ -5,10 +5,14 @@ says they mean."""
 from __future__ import annotations
 
 import os
+import re
 import time
+from pathlib import Path
 
 import pytest
+from bench.approvals import GroupSample, with_updates_sent
 from bench.memory_profile import owner_of
+from bench.operator_bench import Bench, arguments
 from bench.process_usage import CpuWindow, cpu_seconds, peak_resident_mib, resident_mib
 from bench.results import percentile
 from bench.scenario import Scenario
@@ -93,3 +97,38 @@ def test_allocations_are_charged_to_the_package_of_their_frame(
 
 def test_the_standard_library_owns_nothing() -> None:
     assert owner_of(os.__file__) is None
+
+
+def test_the_operator_runs_with_the_images_environment() -> None:
+    """make bench measures memory as the image would have it: the allocator and
+    optimisation settings of the Dockerfile's ENV."""
+    dockerfile = (Path(__file__).resolve().parents[3] / "Dockerfile").read_text()
+    image = dict(
+        re.findall(
+            r"^\s+(MALLOC_ARENA_MAX|PYTHONOPTIMIZE)=(\S+?)(?: \\)?$", dockerfile, re.MULTILINE
+        )
+    )
+    assert set(image) == {"MALLOC_ARENA_MAX", "PYTHONOPTIMIZE"}
+    bench = Bench.__new__(Bench)
+    bench.args = arguments([])
+    assert bench.image_environment() == image
+
+
+def test_the_operators_share_ends_at_the_last_endpoint_of_the_group_sent_its_update() -> None:
+    scenario = Scenario(deployments=4, groups=2)
+    ours, other = sorted(scenario.endpoints_of("group-0")), scenario.endpoints_of("group-1")
+    assert len(ours) == 2
+    assert not other & set(ours)
+    calls = [
+        {"action": "UpdateEndpoint", "resource": ours[0], "at": 95.0},  # before the approval
+        {"action": "DescribeEndpoint", "resource": ours[1], "at": 100.5},
+        {"action": "UpdateEndpoint", "resource": ours[0], "at": 101.0},
+        {"action": "UpdateEndpoint", "resource": next(iter(other)), "at": 102.0},
+        {"action": "UpdateEndpoint", "resource": ours[1], "at": 103.5},
+        {"action": "UpdateEndpoint", "resource": ours[0], "at": 109.0},  # a later one
+    ]
+    sample = GroupSample("group-0", 2, 2, seconds=12.0, approved_epoch=100.0)
+    (timed,) = with_updates_sent([sample], calls, scenario.endpoints_of)
+    assert timed.update_sent == 3.5
+    (unsent,) = with_updates_sent([sample], calls[:4], scenario.endpoints_of)
+    assert unsent.update_sent is None
