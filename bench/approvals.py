@@ -2,17 +2,21 @@
 
 A sample is one group: its next version is registered (pending) beforehand, approved at a
 random moment, and the sample is the time from the approval call until the last of the
-group's deployments reports that version with Ready=True. Approvals of several groups are
-spread over `spread_seconds`, so they land at random phases of the operator's polls, as
-approvals do in life (and the run takes one spread, not one poll interval per sample).
+group's deployments reports that version with Ready=True. Its `update_sent` is the
+operator's share of that: until the last of the group's endpoints was sent UpdateEndpoint
+(as the emulator recorded the call), before SageMaker's own update time. Approvals of
+several groups are spread over `spread_seconds`, so they land at random phases of the
+operator's polls, as approvals do in life (and the run takes one spread, not one poll
+interval per sample).
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
 from bench.deployment_watch import DeploymentWatch
 from bench.scenario import Scenario
@@ -26,6 +30,34 @@ class GroupSample:
     version: int
     deployments: int
     seconds: float | None  # None: not all of them within the limit
+    approved_epoch: float = 0.0
+    update_sent: float | None = None
+
+
+def with_updates_sent(
+    samples: Sequence[GroupSample],
+    calls: Sequence[Mapping[str, Any]],
+    endpoints_of: Callable[[str], set[str]],
+) -> list[GroupSample]:
+    """Each sample with the seconds from its approval until every endpoint of the group had
+    been sent UpdateEndpoint (None: one never was), from the emulator's call records."""
+    updates = [c for c in calls if c["action"] == "UpdateEndpoint"]
+    timed = []
+    for sample in samples:
+        first_update: dict[str, float] = {}
+        for call in updates:
+            if call["at"] >= sample.approved_epoch and call["resource"] in endpoints_of(
+                sample.group
+            ):
+                first_update.setdefault(call["resource"], call["at"])
+        endpoints = endpoints_of(sample.group)
+        sent = (
+            max(first_update.values()) - sample.approved_epoch
+            if endpoints and set(first_update) == endpoints
+            else None
+        )
+        timed.append(replace(sample, update_sent=sent))
+    return timed
 
 
 def approval_latencies(
@@ -45,6 +77,7 @@ def approval_latencies(
     schedule = sorted((phases.uniform(0, spread_seconds), g) for g in group_indexes)
     started = time.monotonic()
     approved_at: dict[int, float] = {}
+    approved_epoch: dict[int, float] = {}
     finished: dict[int, float | None] = {}
 
     def collect() -> None:
@@ -73,11 +106,18 @@ def approval_latencies(
             collect()
             time.sleep(min(0.2, max(0.0, offset - (time.monotonic() - started))))
         approved_at[g] = time.monotonic()
+        approved_epoch[g] = time.time()
         registry.approve(pending[g])
     while len(finished) < len(group_indexes):
         collect()
         time.sleep(0.2)
     return [
-        GroupSample(scenario.group(g), pending[g].version, len(scenario.names_in(g)), finished[g])
+        GroupSample(
+            scenario.group(g),
+            pending[g].version,
+            len(scenario.names_in(g)),
+            finished[g],
+            approved_epoch[g],
+        )
         for g in group_indexes
     ]

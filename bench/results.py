@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bench.approvals import GroupSample
 from bench.failover import Failover
@@ -98,6 +98,11 @@ class Results:
                 "same, event path (SQS registry and endpoint events)",
                 _percentiles(self.event_samples),
                 "<= 5 s",
+            ),
+            (
+                f"    of which the operator's: approval -> UpdateEndpoint sent to all {n // g}",
+                _percentiles([replace(s, seconds=s.update_sent) for s in self.event_samples]),
+                "(then SageMaker's update: 5 s in the emulator)",
             ),
         ]
         failover = self.failover

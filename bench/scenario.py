@@ -8,6 +8,8 @@ from typing import Any
 
 from bench.kube_api import API_GROUP, API_VERSION
 
+from model_deployment_operator.domain.naming import DeploymentRef, default_endpoint_name
+
 ROLE = "arn:aws:iam::123456789012:role/SageMakerExecution"
 
 
@@ -32,6 +34,14 @@ class Scenario:
             f"{self.group(group_index)}-model-{i // self.groups}"
             for i in range(group_index, self.deployments, self.groups)
         ]
+
+    def endpoints_of(self, group: str) -> set[str]:
+        """The endpoints of a group's deployments (each has its own, named by default)."""
+        index = int(group.removeprefix("group-"))
+        return {
+            default_endpoint_name(DeploymentRef(self.namespace, name, uid=""))
+            for name in self.names_in(index)
+        }
 
     def all_names(self) -> list[str]:
         return [name for g in range(self.groups) for name in self.names_in(g)]
