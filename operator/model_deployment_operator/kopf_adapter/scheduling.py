@@ -191,8 +191,11 @@ class Schedule:
         first_due_at: float | None = None,
     ) -> bool:
         with self._changed:
+            earliest = self._queue.next_due_at()
             due = self._queue.track(uid, trigger, group, _now(now), first_due_at)
-            if due:
+            if due or self._queue.next_due_at() != earliest:
+                # Due now, or due before what the dispatcher is sleeping until (a settled
+                # object first seen, its first look spread over a poll).
                 self._changed.notify_all()
             return due
 

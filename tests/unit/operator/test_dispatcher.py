@@ -90,6 +90,20 @@ def test_new_objects_are_reconciled_at_once_and_again_when_due(
     assert schedule.in_flight == 0
 
 
+def test_an_object_whose_first_look_is_spread_is_reconciled_at_that_moment(
+    schedule: Schedule, job: Reconciles
+) -> None:
+    """A settled object first seen by a new leader is due a little later; the dispatcher,
+    asleep with nothing due, must wake for it rather than at its next heartbeat."""
+    dispatcher = started(schedule, job)
+    time.sleep(0.2)  # asleep, nothing due
+    tracked_at = time.monotonic()
+    schedule.track("settled", 1, "fraud", first_due_at=tracked_at + 0.5)
+    eventually(lambda: job.runs["settled"] == 1, timeout=5)
+    assert 0.4 <= time.monotonic() - tracked_at < 2.0
+    dispatcher.stop()
+
+
 def test_one_object_is_never_reconciled_twice_at_once(schedule: Schedule, job: Reconciles) -> None:
     job.release.clear()
     dispatcher = started(schedule, job)
