@@ -1,5 +1,6 @@
 """The WSGI application on the emulator's port: control API, then every AWS call is
-identified, counted, possibly faulted, and served by the emulated services or by moto."""
+identified, counted, possibly throttled by the rate limit or faulted, and served by the
+emulated services or by moto."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sagemaker_emulator.call_counts import CallCounts
 from sagemaker_emulator.callers import CallerLog, resource_of
 from sagemaker_emulator.errors import AwsError, DelegateToMoto
 from sagemaker_emulator.faults import ApiFaults
+from sagemaker_emulator.rate_limit import RateLimit
 from sagemaker_emulator.services import RUNTIME_ACTIONS, RUNTIME_PATH, AwsRequest
 from sagemaker_emulator.trust import AssumeRoleRequest, check_assume_role
 from sagemaker_emulator.wire import (
@@ -74,11 +76,13 @@ class EmulatorApp:
         control: WsgiApp,
         delegate: WsgiApp,
         faults: ApiFaults,
+        rate_limit: RateLimit,
         counts: CallCounts,
         accounts: AccountResolver,
         callers: CallerLog,
     ) -> None:
         self._callers = callers
+        self._rate_limit = rate_limit
         self._services = services
         self._control = control
         self._delegate = delegate
@@ -91,7 +95,11 @@ class EmulatorApp:
             return self._control(environ, start_response)
         body = read_body(environ)
         request, protocol = self._identify(environ, body)
-        fault = self._faults.check(request.service, request.action)
+        # The rate limit is AWS's front door: a call it throttles never reaches the
+        # injected faults, so a "next N calls" rule fires on N calls that got through.
+        fault = self._rate_limit.admit(
+            request.service, request.account_id, request.region
+        ) or self._faults.check(request.service, request.action)
         faulted = error_response(fault, protocol) if fault is not None else None
         self._counts.record(f"{request.service}.{request.action}", faulted=faulted is not None)
         resource = resource_of(body) if protocol == "json" else None

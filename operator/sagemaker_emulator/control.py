@@ -1,5 +1,5 @@
 """The control API under ``/_emulator/``: health, reset, call counts, transition
-durations, registry status, events target and fault injection. Plain JSON over HTTP;
+durations, registry status, events target, fault injection and the rate limit. Plain JSON over HTTP;
 documented in docs/emulator.md."""
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from sagemaker_emulator.faults import (
     DeploymentFailure,
     EndpointFailure,
 )
+from sagemaker_emulator.rate_limit import RateLimit, RateLimitSettings
 from sagemaker_emulator.registry import set_package_status
 from sagemaker_emulator.state import PACKAGE_STATUSES, EmulatorState, EventsTarget
 from sagemaker_emulator.wire import Response, StartResponse, read_body
@@ -45,10 +46,13 @@ class ControlApi:
         state: EmulatorState,
         faults: ApiFaults,
         counts: CallCounts,
+        *,
+        rate_limit: RateLimit,
         callers: CallerLog,
         reset_delegated: Callable[[], None],
     ) -> None:
         self._callers = callers
+        self._rate_limit = rate_limit
         self._state = state
         self._faults = faults
         self._counts = counts
@@ -76,6 +80,9 @@ class ControlApi:
             ("POST", "faults/endpoint-rollback"): self._fail_next_rollback,
             ("POST", "faults/async-inference"): self._fail_next_async_invocation,
             ("POST", "faults/inference-component-update"): self._fail_next_component_update,
+            ("GET", "rate-limit"): lambda _: self._rate_limit.describe(),
+            ("PUT", "rate-limit"): self._set_rate_limit,
+            ("DELETE", "rate-limit"): self._clear_rate_limit,
             ("POST", "multi-model/unload"): self._unload_models,
         }
 
@@ -110,6 +117,7 @@ class ControlApi:
     def _reset(self, _: Payload) -> Payload:
         self._state.reset()
         self._faults.clear()
+        self._rate_limit.clear()
         self._counts.reset()
         self._reset_delegated()
         return {"reset": True}
@@ -250,6 +258,20 @@ class ControlApi:
         with self._state.lock:
             self._state.endpoint_faults.fail_next_component_update(failure)
         return self._describe_faults({})
+
+    # ------------------------------------------------------------------ rate limit
+
+    def _set_rate_limit(self, payload: Payload) -> Payload:
+        settings = RateLimitSettings.from_payload(payload)
+        if settings is None:
+            self._rate_limit.clear()
+        else:
+            self._rate_limit.set(settings)
+        return self._rate_limit.describe()
+
+    def _clear_rate_limit(self, _: Payload) -> Payload:
+        self._rate_limit.clear()
+        return self._rate_limit.describe()
 
     # ------------------------------------------------------------------ multi-model
 

@@ -32,6 +32,7 @@ from sagemaker_emulator.clock import Clock, SystemClock
 from sagemaker_emulator.control import ControlApi
 from sagemaker_emulator.endpoint_events import EndpointEventsWorker
 from sagemaker_emulator.faults import ApiFaults
+from sagemaker_emulator.rate_limit import RateLimit
 from sagemaker_emulator.services import JsonService, RuntimeService
 from sagemaker_emulator.state import EmulatorState, Settings
 from sagemaker_emulator.validation import InputValidator
@@ -73,6 +74,7 @@ def build_app(
         **search.OPERATIONS,
     }
     faults = ApiFaults()
+    rate_limit = RateLimit(state.clock)
     counts = CallCounts()
     accounts = AccountResolver()
     callers = CallerLog(state.clock)
@@ -93,9 +95,17 @@ def build_app(
             ),
             "sagemaker-runtime": RuntimeService(state, validator("sagemaker-runtime"), worker),
         },
-        control=ControlApi(state, faults, counts, callers, reset_delegated),
+        control=ControlApi(
+            state,
+            faults,
+            counts,
+            rate_limit=rate_limit,
+            callers=callers,
+            reset_delegated=reset_delegated,
+        ),
         delegate=DomainDispatcherApplication(create_backend_app),
         faults=faults,
+        rate_limit=rate_limit,
         counts=counts,
         accounts=accounts,
         callers=callers,

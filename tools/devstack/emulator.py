@@ -150,6 +150,31 @@ class EmulatorControl:
     def clear_faults(self) -> None:
         self.request("DELETE", "faults")
 
+    def rate_limit(
+        self,
+        calls_per_second: float,
+        burst: int | None = None,
+        services: Sequence[str] | None = None,
+    ) -> dict[str, Any]:
+        """Throttle each account and region's calls beyond `calls_per_second` (a token
+        bucket of `burst` tokens, one second of calls by default) with ThrottlingException,
+        as AWS does; `services` defaults to sagemaker and application-autoscaling. 0
+        removes the limit. Returns the limit as `rate_limit_status` shows it."""
+        payload: dict[str, Any] = {"callsPerSecond": calls_per_second}
+        if burst is not None:
+            payload["burst"] = burst
+        if services is not None:
+            payload["services"] = list(services)
+        return dict(self.request("PUT", "rate-limit", payload))
+
+    def rate_limit_status(self) -> dict[str, Any]:
+        """The limit (`callsPerSecond` 0 when there is none), the calls it has `throttled`,
+        and per account and region (`buckets`) its tokens now and calls throttled."""
+        return dict(self.request("GET", "rate-limit"))
+
+    def clear_rate_limit(self) -> None:
+        self.request("DELETE", "rate-limit")
+
     def fail_next_endpoint_create(
         self, endpoint: str | None = None, reason: str | None = None
     ) -> None:
