@@ -4,8 +4,8 @@ Settled ModelDeployments cost one ListEndpoints (a page per 100 endpoints) per
 endpoint_list_seconds between them, not a DescribeEndpoint each per poll; an endpoint
 changed or deleted behind the operator's back is still corrected, within
 endpoint_list_seconds plus a poll; and with endpoint state-change events on the registry
-events queue, a deployment waits for its endpoint's event instead of describing it every
-busy poll while it is Creating.
+events queue, a deployment (or a ModelEndpoint) waits for its endpoint's event instead of
+describing it every busy poll while it is Creating.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import pytest
 
 from devstack.operator_process import OperatorProcess
 from support.e2e_stack import GROUP, Stack, wait_for
+from support.shared_endpoints import apply_model_endpoint, model_endpoint_ready
+from support.shared_endpoints import endpoint_name as shared_endpoint_name
 
 pytestmark = pytest.mark.e2e
 
@@ -155,4 +157,19 @@ def test_with_endpoint_events_a_creating_endpoint_is_not_polled(
     described = endpoint_calls(stack, "DescribeEndpoint")
     # Before creating it, once it was Creating, and once its IN_SERVICE event arrived (a
     # duplicate event may add one): with the 1 s busy poll it would be about six more.
+    assert described.count(endpoint) <= 4, described
+
+
+def test_with_endpoint_events_a_creating_model_endpoint_is_not_polled(
+    with_endpoint_events: Stack,
+) -> None:
+    stack = with_endpoint_events
+    clear_calls(stack)
+    applied_at = time.monotonic()
+    apply_model_endpoint(stack, "shared", mode="InferenceComponents", instanceType="ml.g5.xlarge")
+    model_endpoint_ready(stack, "shared", timeout=30)
+    ready_in = time.monotonic() - applied_at
+    assert ready_in < 6 + 8, ready_in
+    endpoint = shared_endpoint_name(stack, "shared")
+    described = endpoint_calls(stack, "DescribeEndpoint")
     assert described.count(endpoint) <= 4, described

@@ -30,6 +30,7 @@ from model_deployment_operator.domain.naming import DeploymentRef
 from model_deployment_operator.domain.observed import EndpointStatus
 from model_deployment_operator.domain.reasons import Reason
 from model_deployment_operator.domain.reporting import (
+    Execution,
     build_conditions,
     invalid_spec_verdict,
     namespace_unreadable_verdict,
@@ -170,14 +171,43 @@ class FleetReconciler:
         return FleetOutcome(
             status,
             fleet_events(previous, status, execution.succeeded, plan.refreshing),
-            self._requeue(verdict, plan),
+            self._requeue(verdict, plan, observation, execution),
         )
 
-    def _requeue(self, verdict: Verdict, plan: FleetPlan) -> float:
+    def _requeue(
+        self,
+        verdict: Verdict,
+        plan: FleetPlan,
+        observation: FleetObservation,
+        execution: Execution,
+    ) -> float:
         busy = verdict.kind in (VerdictKind.PROGRESSING, VerdictKind.UNAVAILABLE) or plan.refreshing
+        if busy and self._woken_by_event(verdict, plan, observation, execution):
+            busy = False  # the slow poll is only a safety net
         seconds = self._settings.busy_poll_seconds if busy else self._settings.registry_poll_seconds
         spread = seconds * self._settings.jitter_fraction
         return max(1.0, seconds + self._rng.uniform(-spread, spread))
+
+    def _woken_by_event(
+        self,
+        verdict: Verdict,
+        plan: FleetPlan,
+        observation: FleetObservation,
+        execution: Execution,
+    ) -> bool:
+        """Waiting only on the endpoint's transition, which its state-change event will
+        announce (MDO_ENDPOINT_EVENTS). Not after an action of this tick (what it started
+        is seen at the next describe), nor while a multi-model refresh waits for its
+        artifacts, which no endpoint event announces."""
+        endpoint = observation.endpoint
+        return (
+            self._settings.endpoint_events
+            and verdict.kind is VerdictKind.PROGRESSING
+            and endpoint is not None
+            and endpoint.is_busy
+            and not plan.refreshing
+            and not execution.succeeded
+        )
 
     def _stopped(
         self,
