@@ -10,7 +10,6 @@ shared ModelEndpoint is reconciled by placed.py; the ModelEndpoint itself by fle
 
 from __future__ import annotations
 
-import copy
 import logging
 import random
 import time
@@ -286,7 +285,9 @@ class Reconciler:
         if remembered is not None and remembered[0] == raw_spec:
             return remembered[1]
         spec = parse_spec(raw_spec)
-        memory.parsed_spec = (copy.deepcopy(raw_spec), spec)
+        # Kept as handed over, not copied: the watch replaces an object's body when it
+        # changes and never edits one in place (kopf_adapter/watched.py).
+        memory.parsed_spec = (raw_spec, spec)
         return spec
 
     def _remembered_desired(
