@@ -202,6 +202,8 @@ class Bench:
         self.control.request("DELETE", "callers")
         if self.args.throttle_probability:
             self.control.throttle(probability=self.args.throttle_probability)
+        if self.args.account_rate_limit:
+            self.control.rate_limit(self.args.account_rate_limit)
         progress(f"creating {n} ModelDeployments over {self.scenario.groups} groups")
         applied = time.monotonic()
         self.kube.create_deployments(self.scenario.namespace, self.scenario.bodies())
@@ -225,6 +227,13 @@ class Bench:
         moments = [self.watch.first_ready(name) for name in self.scenario.all_names()]
         self.results.converge_seconds = max(m for m in moments if m is not None) - applied
         self.results.converge_calls = converge_calls(self.control)
+        if self.args.account_rate_limit:
+            throttled = self.control.rate_limit_status()["throttled"]
+            self.results.notes.append(
+                f"the emulator throttled {throttled} calls beyond its account limit of "
+                f"{self.args.account_rate_limit:g} calls/s while converging"
+            )
+            self.control.clear_rate_limit()
         self.control.clear_faults()
 
     def steady(self, operator: OperatorProcess) -> None:
@@ -431,6 +440,13 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="once the deployments are settled, start a second operator under tracemalloc "
         "on them and print where its memory goes (bench/memory_profile.py)",
+    )
+    parser.add_argument(
+        "--account-rate-limit",
+        type=float,
+        default=0.0,
+        help="while converging, the emulator throttles calls of the account beyond this many "
+        "per second, as AWS does (0: no limit); shows the budget slowing down",
     )
     parser.add_argument(
         "--malloc-arena-max",
