@@ -57,6 +57,9 @@ _first_look_rng = random.Random()  # noqa: S311
 PLURAL = MODEL_DEPLOYMENTS
 ENDPOINT_PLURAL = MODEL_ENDPOINTS
 FINALIZER = f"{GROUP}/finalizer"
+# After a claim refused because the object had changed: its newer version arrives with the
+# watch within this.
+CLAIM_RETRY_SECONDS = 1.0
 
 
 @dataclass
@@ -218,10 +221,13 @@ def reconcile_due(context: OperatorContext, uid: str) -> float:
     if not is_ours(context, body, meta, ref):
         held = claim_of(meta.get("annotations"), settings.installation)
         # Held by another installation: its release comes through the watch and makes the
-        # object due at once. A refused claim (the object changed meanwhile): soon again.
+        # object due at once. A refused claim: the object changed since the watch delivered
+        # it (typically kopf's own annotations on a new object, a moment earlier), so the
+        # newer version is in hand within a second; waiting a busy poll delayed every new
+        # object a new leader found by 15 s.
         if held.claim is ClaimState.OTHERS:
             return settings.registry_poll_seconds
-        return settings.busy_poll_seconds
+        return CLAIM_RETRY_SECONDS
     if endpoint:
         fleet = context.reconciler.reconcile_endpoint(
             ref, latest.generation, latest.spec, latest.status
