@@ -168,6 +168,7 @@ class Bench:
         return {
             **({"MALLOC_ARENA_MAX": str(arenas)} if arenas else {}),
             **({"PYTHONOPTIMIZE": str(optimize)} if optimize else {}),
+            **dict(setting.split("=", 1) for setting in self.args.operator_env),
         }
 
     def operator(self, name: str, settings: dict[str, str]) -> OperatorProcess:
@@ -449,9 +450,17 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
         "per second, as AWS does (0: no limit); shows the budget slowing down",
     )
     parser.add_argument(
+        "--operator-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="more environment for the operator processes (repeatable), e.g. to try an "
+        "allocator setting before the image adopts it",
+    )
+    parser.add_argument(
         "--malloc-arena-max",
         type=int,
-        default=2,
+        default=1,
         help="MALLOC_ARENA_MAX for the operator, as the container image sets it; 0 leaves "
         "glibc's default (8 arenas per core)",
     )
