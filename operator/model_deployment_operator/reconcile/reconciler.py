@@ -506,7 +506,10 @@ class Reconciler:
             or execution.error is not None
         )
         # A steady state is logged at DEBUG: one line per resource per poll would drown
-        # what matters in a cluster with hundreds of ModelDeployments.
+        # what matters in a cluster with hundreds of ModelDeployments. Not even composed
+        # when DEBUG is off: that is every settled deployment's every poll.
+        if not changed and not log.isEnabledFor(logging.DEBUG):
+            return
         log.log(
             logging.INFO if changed else logging.DEBUG,
             "Reconciled %s: %s",
