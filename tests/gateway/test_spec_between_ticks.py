@@ -1,6 +1,6 @@
 """The reconciler keeps the spec it parsed and the deployment it built from one tick to the
-next; an edited spec, even one read under the same generation, is what the next tick acts
-on, against the emulator."""
+next; an edited spec (a new body from the watch), even one read under the same generation,
+is what the next tick acts on, against the emulator."""
 
 from __future__ import annotations
 
@@ -61,10 +61,10 @@ def test_an_edited_spec_is_acted_on_at_the_next_tick(
     raw = spec("fraud-a")
     assert "fraud-a" in ready_message(reconciler, raw, 1)
     assert "fraud-a" in ready_message(reconciler, dict(raw), 1)
-    # The watch hands over the edited object; a stale read of the generation does not
-    # keep the old spec alive.
-    raw["modelPackageGroupName"] = "fraud-b"
-    message = ready_message(reconciler, raw, 1)
+    # The watch hands over the edited object as a new body (it never edits one in place);
+    # a stale read of the generation does not keep the old spec alive.
+    edited = {**raw, "modelPackageGroupName": "fraud-b"}
+    message = ready_message(reconciler, edited, 1)
     assert "fraud-b" in message
     assert "fraud-a" not in message
 
@@ -76,10 +76,10 @@ def test_a_new_instance_type_reaches_the_endpoint_config(
     raw = spec("fraud")
     reconciler.reconcile(REF, 1, raw, {})
     assert instance_types(emulator) == {"ml.m5.large"}
-    raw["endpoint"]["instanceType"] = "ml.c5.xlarge"
+    edited = spec("fraud", "ml.c5.xlarge")
 
     def updated() -> bool:
-        reconciler.reconcile(REF, 2, raw, {})
+        reconciler.reconcile(REF, 2, edited, {})
         return "ml.c5.xlarge" in instance_types(emulator)
 
     eventually(updated, "an endpoint config with the edited instance type")
