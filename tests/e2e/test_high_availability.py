@@ -221,7 +221,13 @@ def test_standby_takes_over_a_sigkilled_leader_mid_deployment(replicas: Replicas
     leader = replicas.start("a")
     replicas.wait_holder("a", timeout=10)
     standby = replicas.start("b")
-    assert _probe(standby) == {
+    # Its probe answers as soon as it runs; the holder appears with its first Lease read.
+    probed = wait_for(
+        lambda: (answer := _probe(standby))["holder"] and answer,
+        timeout=10,
+        what="the standby's first read of the Lease",
+    )
+    assert probed == {
         "leader": False,
         "identity": "b",
         "holder": "a",
