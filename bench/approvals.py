@@ -44,13 +44,12 @@ def with_updates_sent(
     updates = [c for c in calls if c["action"] == "UpdateEndpoint"]
     timed = []
     for sample in samples:
+        endpoints = endpoints_of(sample.group)
         first_update: dict[str, float] = {}
         for call in updates:
-            if call["at"] >= sample.approved_epoch and call["resource"] in endpoints_of(
-                sample.group
-            ):
-                first_update.setdefault(call["resource"], call["at"])
-        endpoints = endpoints_of(sample.group)
+            endpoint, at = call["resource"], call["at"]
+            if at >= sample.approved_epoch and endpoint in endpoints:
+                first_update[endpoint] = min(at, first_update.get(endpoint, at))
         sent = (
             max(first_update.values()) - sample.approved_epoch
             if endpoints and set(first_update) == endpoints
