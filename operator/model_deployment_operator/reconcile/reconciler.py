@@ -271,10 +271,15 @@ class Reconciler:
     # ------------------------------------------------------------------ reconcile
 
     def _desired(self, ref: DeploymentRef, generation: int, raw_spec: object) -> DesiredDeployment:
+        return self._build_desired(ref, generation, parse_spec(raw_spec))
+
+    def _build_desired(
+        self, ref: DeploymentRef, generation: int, spec: ModelDeploymentSpec
+    ) -> DesiredDeployment:
         return DesiredDeployment.build(
             ref,
             generation,
-            parse_spec(raw_spec),
+            spec,
             default_region=self._settings.default_region,
             default_deletion_policy=self._settings.default_deletion_policy,
         )
@@ -305,13 +310,7 @@ class Reconciler:
             and remembered.ref == ref
         ):
             return remembered
-        memory.desired = DesiredDeployment.build(
-            ref,
-            generation,
-            spec,
-            default_region=self._settings.default_region,
-            default_deletion_policy=self._settings.default_deletion_policy,
-        )
+        memory.desired = self._build_desired(ref, generation, spec)
         return memory.desired
 
     def _plan(
